@@ -1,0 +1,43 @@
+"""Per-object permission rules for milestones, gates and change requests."""
+
+from __future__ import annotations
+
+import rules
+
+from pmflow.rules import is_programme_admin
+from projects.rules import can_view_project, is_pm_team_lead, is_pm_team_member, is_project_gate_chair, is_project_lead
+
+
+@rules.predicate
+def is_gate_chair(user, gate) -> bool:
+    return gate is not None and user.is_authenticated and gate.chair_id == user.pk
+
+
+@rules.predicate
+def is_unconflicted_reviewer(user, gate) -> bool:
+    """Assigned to this gate and has not declared a conflict (may still be undeclared)."""
+    if gate is None or not user.is_authenticated:
+        return False
+    return gate.assignments.filter(reviewer_id=user.pk).exclude(has_conflict=True).exists()
+
+
+@rules.predicate
+def is_assigned_reviewer(user, gate) -> bool:
+    if gate is None or not user.is_authenticated:
+        return False
+    return gate.assignments.filter(reviewer_id=user.pk).exists()
+
+
+rules.add_perm("milestones.view_milestone", can_view_project)
+rules.add_perm("milestones.work_on_milestone", is_programme_admin | is_pm_team_member | is_project_lead)
+rules.add_perm("milestones.decide_gate", is_programme_admin | is_project_gate_chair)
+rules.add_perm("milestones.apply_change", is_programme_admin | is_project_gate_chair)
+rules.add_perm("milestones.view_gate", is_programme_admin | is_gate_chair | is_assigned_reviewer | is_pm_team_member)
+rules.add_perm("milestones.chair_gate", is_programme_admin | is_gate_chair)
+rules.add_perm("milestones.declare_conflict", is_assigned_reviewer)
+rules.add_perm("milestones.score_gate", is_unconflicted_reviewer)
+rules.add_perm("milestones.read_scorecards", is_programme_admin | is_gate_chair | is_unconflicted_reviewer)
+rules.add_perm("milestones.file_change", is_programme_admin | is_pm_team_member)
+rules.add_perm("milestones.decide_change", is_programme_admin | is_project_gate_chair)
+rules.add_perm("milestones.assess_project", is_programme_admin | is_pm_team_member)
+rules.add_perm("milestones.endorse_non_consensus", is_pm_team_lead)

@@ -1,0 +1,230 @@
+"""项目 and what belongs to one project: the cultivation plan versions and technology routes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class ProjectState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    SCREENING = "screening", _("筛选评审中")
+    NON_CONSENSUS = "non_consensus", _("非共识")
+    APPROVED = "approved", _("已立项")
+    ACTIVE = "active", _("实施中")
+    SUSPENDED = "suspended", _("已暂停")
+    CLOSING = "closing", _("验收中")
+    CLOSED = "closed", _("已结题")
+    REJECTED = "rejected", _("未通过")
+    TERMINATED = "terminated", _("已终止")
+
+
+class Health(models.TextChoices):
+    GREY = "grey", _("无数据")
+    GREEN = "green", _("正常")
+    AMBER = "amber", _("预警")
+    RED = "red", _("风险")
+
+
+class SupportMode(models.TextChoices):
+    DIRECT_SUBSIDY = "direct_subsidy", _("直接补助")
+    CAPITAL_INJECTION = "capital_injection", _("资本金注入")
+    FUND_INVESTMENT = "fund_investment", _("基金投资")
+
+
+S = ProjectState
+TERMINABLE = [S.SUBMITTED, S.SCREENING, S.NON_CONSENSUS, S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CLOSING]
+
+
+class Project(ConcurrentTransitionMixin, models.Model):
+    code = models.CharField(_("项目编号"), max_length=20, unique=True)
+    title = models.CharField(_("项目名称"), max_length=200)
+    field = models.ForeignKey("projects.Field", on_delete=models.PROTECT, related_name="projects", verbose_name=_("领域"))
+    pm_team = models.ForeignKey(
+        "projects.PMTeam", on_delete=models.PROTECT, related_name="projects", verbose_name=_("项目经理团队")
+    )
+    performer = models.ForeignKey(
+        "pmflow.Organisation", on_delete=models.PROTECT, related_name="projects", verbose_name=_("承担单位")
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("项目负责人")
+    )
+    budget = models.DecimalField(_("预算（元）"), max_digits=14, decimal_places=2)
+    support_mode = models.CharField(_("支持方式"), max_length=20, choices=SupportMode.choices)
+    planned_start = models.DateField(_("计划开始"))
+    planned_end = models.DateField(_("计划结束"))
+    window_extended_to = models.DateField(
+        _("政策期延展至"), null=True, blank=True, help_text=_("经批准可超出政策有效期的结束日期。")
+    )
+    non_consensus_track = models.BooleanField(_("非共识通道"), default=False)
+    sandbox_supervision = models.BooleanField(_("沙盒监管"), default=False)
+    health = models.CharField(_("健康度"), max_length=8, choices=Health.choices, default=Health.GREY, db_index=True)
+    status = FSMField(_("状态"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
+    milestone_template = models.ForeignKey(
+        "milestones.MilestoneTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("里程碑模板版本"),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # Rules permission per transition (projects/rules.py); services and UIs consult this one map.
+    TRANSITION_PERMISSIONS = {
+        "submit": "projects.submit_project",
+        "start_screening": "projects.screen_project",
+        "approve": "projects.decide_screening",
+        "send_to_non_consensus": "projects.decide_screening",
+        "reject": "projects.decide_screening",
+        "activate": "projects.activate_project",
+        "suspend": "projects.suspend_project",
+        "resume": "projects.suspend_project",
+        "start_closing": "projects.close_project",
+        "close": "projects.decide_final",
+        "reopen": "projects.decide_final",
+        "terminate": "projects.terminate_project",
+    }
+    TRANSITION_LABELS = {
+        "submit": _("提交"),
+        "start_screening": _("开始筛选评审"),
+        "approve": _("批准立项"),
+        "send_to_non_consensus": _("转入非共识通道"),
+        "reject": _("不予立项"),
+        "activate": _("启动实施"),
+        "suspend": _("暂停"),
+        "resume": _("恢复"),
+        "start_closing": _("进入验收"),
+        "close": _("结题"),
+        "reopen": _("验收返工"),
+        "terminate": _("终止"),
+    }
+    REASON_REQUIRED = {"terminate", "suspend", "reject", "reopen"}
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(budget__gt=0), name="project_budget_positive"),
+            models.CheckConstraint(condition=models.Q(planned_end__gt=models.F("planned_start")), name="project_dates_order"),
+        ]
+        indexes = [models.Index(fields=["pm_team", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    # --- transitions: pure, they change this row only ---
+    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED)
+    def submit(self) -> None:
+        pass
+
+    @transition(field=status, source=S.SUBMITTED, target=S.SCREENING)
+    def start_screening(self) -> None:
+        pass
+
+    @transition(field=status, source=[S.SCREENING, S.NON_CONSENSUS], target=S.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=S.SCREENING, target=S.NON_CONSENSUS)
+    def send_to_non_consensus(self) -> None:
+        self.non_consensus_track = True
+
+    @transition(field=status, source=[S.SCREENING, S.NON_CONSENSUS], target=S.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=S.APPROVED, target=S.ACTIVE)
+    def activate(self) -> None:
+        pass
+
+    @transition(field=status, source=S.ACTIVE, target=S.SUSPENDED)
+    def suspend(self) -> None:
+        pass
+
+    @transition(field=status, source=S.SUSPENDED, target=S.ACTIVE)
+    def resume(self) -> None:
+        pass
+
+    @transition(field=status, source=S.ACTIVE, target=S.CLOSING)
+    def start_closing(self) -> None:
+        pass
+
+    @transition(field=status, source=S.CLOSING, target=S.CLOSED)
+    def close(self) -> None:
+        pass
+
+    @transition(field=status, source=S.CLOSING, target=S.ACTIVE)
+    def reopen(self) -> None:
+        """Recycle from a failed final acceptance: back to active for rework."""
+
+    @transition(field=status, source=TERMINABLE, target=S.TERMINATED)
+    def terminate(self) -> None:
+        pass
+
+
+class PlanVersion(models.Model):
+    """培育方案: versioned. Version 1 is the baseline; the highest version is current. A version is
+    never edited once written: a revision adds a new one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plan_versions", verbose_name=_("项目"))
+    version = models.PositiveIntegerField(_("版本"))
+    is_baseline = models.BooleanField(_("基线"), default=False)
+    objectives = models.TextField(_("培育目标"))
+    scope = models.TextField(_("主要内容"), blank=True)
+    deliverables = models.TextField(_("预期成果"), blank=True)
+    budget_breakdown = models.JSONField(_("预算安排"), default=dict, blank=True)
+    change_note = models.TextField(_("修订说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培育方案版本")
+        verbose_name_plural = _("培育方案版本")
+        ordering = ["project", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="plan_version_unique"),
+            models.UniqueConstraint(fields=["project"], condition=models.Q(is_baseline=True), name="plan_one_baseline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} v{self.version}"
+
+
+class TechnologyRoute(models.Model):
+    """技术路线: one project may explore several; convergence selects one and drops the others."""
+
+    class RouteState(models.TextChoices):
+        EXPLORING = "exploring", _("探索中")
+        SELECTED = "selected", _("已选定")
+        DROPPED = "dropped", _("已放弃")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="routes", verbose_name=_("项目"))
+    name = models.CharField(_("路线名称"), max_length=200)
+    family = models.CharField(
+        _("路线族"), max_length=100, blank=True, help_text=_("不同项目沿同一技术路线时填写相同值，用于比选评审。")
+    )
+    description = models.TextField(_("说明"), blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=RouteState.choices, default=RouteState.EXPLORING)
+    lessons_learned = models.TextField(_("经验总结"), blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("技术路线")
+        verbose_name_plural = _("技术路线")
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="route_name_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(status="dropped") | ~models.Q(lessons_learned=""), name="route_dropped_has_lessons"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} · {self.name}"

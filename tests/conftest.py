@@ -1,0 +1,19 @@
+"""Shared fixtures. Tests run against real PostgreSQL (pytest-django's test database)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def reference_data(db):
+    """The policy's reference data, loaded by the real command."""
+    call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def admin_user(db):
+    from tests.factories import make_admin
+
+    return make_admin(username="programme-admin")
