@@ -1,11 +1,7 @@
-"""Web UI URLs (owned by the web UI issue); the API mounts under /api/ (owned by the API issue)."""
+"""Web UI and API URL roots. Each app owns its own urls module."""
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("pmflow")
+from django.urls import include, path
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -13,6 +9,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("pmflow.api.urls")),
+    path("", include("pmflow.ui_urls")),
+    path("", include("projects.urls")),
+    path("", include("milestones.urls")),
 ]
