@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("pmflow.ui_urls")),
     path("", include("projects.urls")),
     path("", include("milestones.urls")),
+    path("", include("projects.urls_tasks")),
 ]
