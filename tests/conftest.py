@@ -17,3 +17,7 @@ def admin_user(db):
     from tests.factories import make_admin
 
     return make_admin(username="programme-admin")
+
+
+# A real Celery worker subprocess on the test Redis and the test database (tests/worker.py).
+from tests.worker import celery_worker_process, celery_worker_session  # noqa: E402, F401

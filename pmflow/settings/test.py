@@ -3,10 +3,14 @@
 import dj_database_url
 
 from pmflow.settings.base import *  # noqa: F403
-from pmflow.settings.base import celery_transport_options, env
+from pmflow.settings.base import celery_transport_options, env, env_bool
 
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))}
 DATABASES["default"]["TEST"] = {"NAME": env("PMFLOW_TEST_DB_NAME", "test_pmflow")}
+if env_bool("PMFLOW_USE_TEST_DB", False):
+    # A Celery worker started by the tests (tests/worker.py) must use the test database itself,
+    # not the database pytest-django derives it from.
+    DATABASES["default"]["NAME"] = DATABASES["default"]["TEST"]["NAME"]
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(CELERY_BROKER_URL)
