@@ -152,17 +152,19 @@ CELERY_PUBLISH_TIMEOUT = float(env("CELERY_PUBLISH_TIMEOUT", "2.0") or 2.0)
 _PUBLISH_RETRY = {"max_retries": CELERY_PUBLISH_MAX_RETRIES, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
-def celery_transport_options(broker_url: str) -> dict[str, object]:
-    """Transport options for the broker in use: folders for the filesystem broker, bounded retries
-    and socket timeouts for a networked one."""
+def celery_transport_options(broker_url: str, data_dir: Path | None = None) -> dict[str, object]:
+    """Transport options for the broker in use: folders for the filesystem broker (under
+    ``data_dir``, default CELERY_DATA_DIR), bounded retries and socket timeouts for a networked one."""
     if broker_url.startswith("filesystem://"):
+        data_dir = data_dir or CELERY_DATA_DIR
         for sub in ("out", "processed"):
-            (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
+            (data_dir / sub).mkdir(parents=True, exist_ok=True)
         return {
-            "data_folder_in": str(CELERY_DATA_DIR / "out"),
-            "data_folder_out": str(CELERY_DATA_DIR / "out"),
-            "processed_folder": str(CELERY_DATA_DIR / "processed"),
+            "data_folder_in": str(data_dir / "out"),
+            "data_folder_out": str(data_dir / "out"),
+            "processed_folder": str(data_dir / "processed"),
             "store_processed": False,
+            "polling_interval": 0.5,
         }
     return {
         **_PUBLISH_RETRY,
