@@ -1,0 +1,265 @@
+"""Web forms for reviewers, chairs, change requests and assessments. Forms only check the shape of
+the input (types, required fields); every business rule lives in the services they feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from milestones.models import (
+    AssessmentRecommendation,
+    ChangeKind,
+    DecisionOutcome,
+    GateCriterion,
+    Rating,
+    Recommendation,
+)
+
+CONDITION_ROWS = 3
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ConflictDeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("是否存在利益冲突"),
+        choices=[("no", _("不存在利益冲突")), ("yes", _("存在利益冲突（回避评审）"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ScorecardForm(forms.Form):
+    """One pass/fail field per must-meet criterion (``must_<id>``) and one 0–100 score per weighted
+    criterion (``score_<id>``), then the recommendation, champion flag (screening gates) and comments."""
+
+    recommendation = forms.ChoiceField(label=_("建议"), choices=[("", "—"), *Recommendation.choices], required=False)
+    champion = forms.BooleanField(label=_("我愿意作为支持专家（非共识）"), required=False)
+    comments = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, criteria: list[GateCriterion], screening: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for c in criteria:
+            if c.kind == GateCriterion.Kind.MUST:
+                self.fields[f"must_{c.pk}"] = forms.TypedChoiceField(
+                    label=c.title,
+                    choices=[("", "—"), ("pass", _("满足")), ("fail", _("不满足"))],
+                    coerce=lambda v: {"pass": True, "fail": False}.get(v),
+                    empty_value=None,
+                    required=False,
+                )
+            else:
+                self.fields[f"score_{c.pk}"] = forms.IntegerField(
+                    label=f"{c.title}（{_('权重')} {c.weight.normalize():f}）",
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
+                )
+        if not screening:
+            del self.fields["champion"]
+
+    def criterion_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(("must_", "score_"))]
+
+    def scores(self) -> dict[int, dict[str, Any]]:
+        """``{criterion_id: {"passed": bool|None}}`` for must-meet, ``{"score": int|None}`` for weighted."""
+        out: dict[int, dict[str, Any]] = {}
+        for c in self.criteria:
+            if c.kind == GateCriterion.Kind.MUST:
+                out[c.pk] = {"passed": self.cleaned_data.get(f"must_{c.pk}")}
+            else:
+                out[c.pk] = {"score": self.cleaned_data.get(f"score_{c.pk}")}
+        return out
+
+
+class GateDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("决定"), choices=DecisionOutcome.choices)
+    rationale = forms.CharField(
+        label=_("决定理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("与系统建议不一致时必须填写。"),
+    )
+    new_due_date = forms.DateField(label=_("新截止日（返工重审）"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, allow_non_consensus: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not allow_non_consensus:
+            self.fields["outcome"].choices = [c for c in DecisionOutcome.choices if c[0] != DecisionOutcome.NON_CONSENSUS]
+        for i in range(1, CONDITION_ROWS + 1):
+            self.fields[f"condition_title_{i}"] = forms.CharField(label=_("条件"), required=False, max_length=300)
+            self.fields[f"condition_due_{i}"] = forms.DateField(label=_("完成期限"), required=False, widget=DATE_INPUT)
+
+    def condition_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"condition_title_{i}"], self[f"condition_due_{i}"]) for i in range(1, CONDITION_ROWS + 1)]
+
+    def conditions(self) -> list[dict[str, Any]]:
+        rows = []
+        for i in range(1, CONDITION_ROWS + 1):
+            title = (self.cleaned_data.get(f"condition_title_{i}") or "").strip()
+            due = self.cleaned_data.get(f"condition_due_{i}")
+            if title or due:
+                rows.append({"title": title, "due_date": due})
+        return rows
+
+
+class NonConsensusApprovalForm(forms.Form):
+    endorsement_by = forms.TypedChoiceField(label=_("项目经理背书人"), coerce=int, choices=())
+    endorsement = forms.CharField(label=_("背书意见"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, endorsers: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["endorsement_by"].choices = [(u.pk, str(u)) for u in endorsers]
+
+
+class TransitionNoteForm(forms.Form):
+    note = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- change requests: one form per kind; ``payload()`` is what the service receives ---
+
+
+class ChangeRequestBaseForm(forms.Form):
+    reason = forms.CharField(label=_("变更理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    needs_milestone = False
+
+    def __init__(self, *args: Any, project: Any, milestones: list[Any], routes: list[Any], teams: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.milestones = milestones
+        self.routes = routes
+        self.teams = teams
+        if self.needs_milestone:
+            self.fields["milestone"] = forms.TypedChoiceField(
+                label=_("里程碑"),
+                coerce=int,
+                choices=[(m.pk, f"M{m.sequence} {m.title}") for m in milestones],
+            )
+            self.order_fields(["milestone"])
+
+    def milestone_id(self) -> int | None:
+        return self.cleaned_data.get("milestone") if self.needs_milestone else None
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+
+class RescheduleForm(ChangeRequestBaseForm):
+    needs_milestone = True
+    new_due = forms.DateField(label=_("新截止日"), widget=DATE_INPUT)
+    extend_end_to = forms.DateField(label=_("项目结束日延展至（可选）"), required=False, widget=DATE_INPUT)
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"new_due": self.cleaned_data["new_due"].isoformat()}
+        if self.cleaned_data.get("extend_end_to"):
+            out["extend_end_to"] = self.cleaned_data["extend_end_to"].isoformat()
+        return out
+
+
+class RescopeForm(ChangeRequestBaseForm):
+    needs_milestone = True
+    deliverables = forms.CharField(label=_("交付物"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    acceptance_criteria = forms.CharField(label=_("验收标准"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def payload(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("deliverables", "acceptance_criteria") if self.cleaned_data.get(k)}
+
+
+class ReallocateBudgetForm(ChangeRequestBaseForm):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for m in self.milestones:
+            self.fields[f"tranche_{m.pk}"] = forms.DecimalField(
+                label=f"M{m.sequence} {m.title}",
+                min_value=Decimal("0"),
+                max_digits=14,
+                decimal_places=2,
+                initial=m.tranche_amount,
+            )
+        self.order_fields([f"tranche_{m.pk}" for m in self.milestones] + ["reason"])
+
+    def payload(self) -> dict[str, Any]:
+        return {"tranches": {str(m.pk): str(self.cleaned_data[f"tranche_{m.pk}"]) for m in self.milestones}}
+
+
+class ConvergeRouteForm(ChangeRequestBaseForm):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["selected_route"] = forms.TypedChoiceField(
+            label=_("选定路线"), coerce=int, choices=[(r.pk, r.name) for r in self.routes]
+        )
+        for r in self.routes:
+            self.fields[f"lessons_{r.pk}"] = forms.CharField(
+                label=_("“%(name)s”的经验总结（放弃时必填）") % {"name": r.name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        self.order_fields(["selected_route"] + [f"lessons_{r.pk}" for r in self.routes] + ["reason"])
+
+    def payload(self) -> dict[str, Any]:
+        selected = self.cleaned_data["selected_route"]
+        return {
+            "selected_route": selected,
+            "lessons": {str(r.pk): self.cleaned_data.get(f"lessons_{r.pk}", "") for r in self.routes if r.pk != selected},
+        }
+
+
+class ProjectStateChangeForm(ChangeRequestBaseForm):
+    """Suspend, resume and terminate carry only the reason."""
+
+
+class ChangeTeamForm(ChangeRequestBaseForm):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["pm_team"] = forms.TypedChoiceField(
+            label=_("新项目经理团队"),
+            coerce=int,
+            required=False,
+            empty_value=None,
+            choices=[("", "—"), *[(t.pk, t.name) for t in self.teams]],
+        )
+        self.fields["lead_username"] = forms.CharField(label=_("新项目负责人（用户名，可选）"), required=False)
+        self.order_fields(["pm_team", "lead_username", "reason"])
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.cleaned_data.get("pm_team"):
+            out["pm_team"] = self.cleaned_data["pm_team"]
+        if self.cleaned_data.get("lead_username"):
+            out["lead_username"] = self.cleaned_data["lead_username"].strip()
+        return out
+
+
+CHANGE_FORMS: dict[str, type[ChangeRequestBaseForm]] = {
+    ChangeKind.RESCHEDULE: RescheduleForm,
+    ChangeKind.RESCOPE: RescopeForm,
+    ChangeKind.REALLOCATE_BUDGET: ReallocateBudgetForm,
+    ChangeKind.CONVERGE_ROUTE: ConvergeRouteForm,
+    ChangeKind.SUSPEND: ProjectStateChangeForm,
+    ChangeKind.RESUME: ProjectStateChangeForm,
+    ChangeKind.TERMINATE: ProjectStateChangeForm,
+    ChangeKind.CHANGE_TEAM: ChangeTeamForm,
+}
+
+
+class AssessmentForm(forms.Form):
+    scope = forms.ChoiceField(label=_("内容"), choices=Rating.choices)
+    time = forms.ChoiceField(label=_("进度"), choices=Rating.choices)
+    cost = forms.ChoiceField(label=_("成本"), choices=Rating.choices)
+    risk = forms.ChoiceField(label=_("风险"), choices=Rating.choices)
+    transfer = forms.ChoiceField(label=_("转化前景"), choices=Rating.choices)
+    overall = forms.ChoiceField(label=_("总体评级"), choices=Rating.choices)
+    recommendation = forms.ChoiceField(label=_("建议"), choices=AssessmentRecommendation.choices)
+    comments = forms.CharField(label=_("评估意见"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None

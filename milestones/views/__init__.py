@@ -1,0 +1,31 @@
+"""Web UI views of the milestones app (reviewers, chairs, change requests, assessments). Thin: form →
+service → error code mapped to a status and a friendly message."""
+
+from milestones.views.chair import chair_gates, gate_decide_view, gate_detail, gate_transition, non_consensus_approve_view
+from milestones.views.changes import (
+    assessment_form,
+    change_request_detail,
+    change_request_list,
+    change_request_new,
+    change_request_preview_view,
+    change_request_transition,
+)
+from milestones.views.reviewer import review_declare, review_gate, review_scorecard, reviewer_inbox
+
+__all__ = [
+    "assessment_form",
+    "chair_gates",
+    "change_request_detail",
+    "change_request_list",
+    "change_request_new",
+    "change_request_preview_view",
+    "change_request_transition",
+    "gate_decide_view",
+    "gate_detail",
+    "gate_transition",
+    "non_consensus_approve_view",
+    "review_declare",
+    "review_gate",
+    "review_scorecard",
+    "reviewer_inbox",
+]
