@@ -1,8 +1,15 @@
 """Working-day calendar for mainland China.
 
-Statutory holidays and 调休 make-up working days come from the maintained ``chinesecalendar``
-package. For a year it does not know yet we fall back to "Monday–Friday are working days" and log a
-warning once per year, so that due dates keep moving instead of failing.
+Statutory holidays and 调休 make-up working days (e.g. Saturday 2026-10-10) come from the maintained
+``chinesecalendar`` package, never from a hand-kept list. For a year it does not know yet (it is
+updated once the State Council publishes the next year's arrangement, usually in November) we fall
+back to "Monday–Friday are working days" and log a warning once per year, so that due dates keep
+moving instead of failing. ``calendar_known(year)`` tells callers which case they are in.
+
+Counting convention (used by every "N working days" due date and by rescheduling):
+``add_workdays(day, n)`` is the n-th working day after ``day`` and ``workdays_between(a, b)`` is the
+number of working days in ``(a, b]``, so ``add_workdays(a, workdays_between(a, b)) == b`` whenever
+``b`` is a working day.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ _warned_years: set[int] = set()
 
 @lru_cache(maxsize=8192)
 def is_workday(day: dt.date) -> bool:
+    """Whether ``day`` is a working day: not a weekend unless it is a 调休 make-up day, not a
+    statutory holiday. Years the library does not know count weekends only (logged once a year)."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
@@ -35,6 +44,13 @@ def calendar_known(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+def workday_cache_clear() -> None:
+    """Forget cached answers and the years already warned about (after upgrading the library, and in
+    tests that check the fallback warning)."""
+    is_workday.cache_clear()
+    _warned_years.clear()
 
 
 def add_workdays(day: dt.date, count: int) -> dt.date:
@@ -72,3 +88,17 @@ def next_workday(day: dt.date) -> dt.date:
     while not is_workday(current):
         current += dt.timedelta(days=1)
     return current
+
+
+def previous_workday(day: dt.date) -> dt.date:
+    """``day`` itself when it is a working day, else the last working day before it."""
+    current = day
+    while not is_workday(current):
+        current -= dt.timedelta(days=1)
+    return current
+
+
+def shift_by_workdays(days: list[dt.date], count: int) -> list[dt.date]:
+    """Shift every date by the same number of working days (rescheduling a chain of milestones).
+    The working-day gap between any two shifted working days is the gap between the originals."""
+    return [add_workdays(day, count) for day in days]
