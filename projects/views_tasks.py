@@ -93,8 +93,6 @@ def _recalculate_now(task_list_id: int) -> None:
 @login_required
 @require_POST
 def task_progress(request: HttpRequest, task_id: int) -> HttpResponse:
-    from projects.services.tasks import task_update_progress
-
     try:
         task = Task.objects.select_related("task_list__project").get(pk=task_id)
     except Task.DoesNotExist as exc:
@@ -117,6 +115,8 @@ def task_progress(request: HttpRequest, task_id: int) -> HttpResponse:
             from django.utils import timezone
 
             kwargs["done_date"] = timezone.localdate()
+        from projects.services.tasks import task_update_progress
+
         try:
             task_update_progress(**kwargs)
             _recalculate_now(task.task_list_id)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from milestones.forms import CHANGE_FORMS, AssessmentForm, ChangeRequestBaseForm, TransitionNoteForm
-from milestones.models import Assessment, AssessmentRound, ChangeKind, ChangeRequest, Milestone, MilestoneState
+from milestones.models import Assessment, AssessmentRound, ChangeKind, ChangeRequest, ChangeState, Milestone, MilestoneState
 from milestones.views._common import field_errors, page_of, service_call
 from pmflow.errors import ApplicationError
 from pmflow.transitions import transitions_available
@@ -179,12 +179,32 @@ def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_request_list(request: HttpRequest) -> HttpResponse:
-    project = _project_for(request.user, request.GET.get("project"), perm="projects.view_project")
-    page = page_of(request, ChangeRequest.objects.filter(project_id=project.pk).select_related("milestone", "created_by"))
+    """Change requests of one project (``?project=``), or of every project the user may see."""
+    from projects.selectors.projects import projects_visible_to
+
+    project = None
+    crs = ChangeRequest.objects.select_related("project", "milestone", "created_by")
+    if request.GET.get("project"):
+        project = _project_for(request.user, request.GET.get("project"), perm="projects.view_project")
+        crs = crs.filter(project_id=project.pk)
+    else:
+        crs = crs.filter(project_id__in=projects_visible_to(request.user).values("pk"))
+    status = request.GET.get("status") or ""
+    if status in ChangeState.values:
+        crs = crs.filter(status=status)
+    query = "&".join(f"{k}={v}" for k, v in (("project", project.pk if project else ""), ("status", status)) if v)
     return render(
         request,
         "milestones/change_request_list.html",
-        {"project": project, "page": page, "kinds": ChangeKind.choices, "query": f"project={project.pk}"},
+        {
+            "project": project,
+            "page": page_of(request, crs),
+            "kinds": ChangeKind.choices,
+            "states": ChangeState.choices,
+            "status": status,
+            "can_file": project is not None and request.user.has_perm("milestones.file_change", project),
+            "query": query,
+        },
     )
 
 

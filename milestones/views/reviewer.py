@@ -125,13 +125,13 @@ def review_declare(request: HttpRequest, gate_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def review_scorecard(request: HttpRequest, gate_id: int) -> HttpResponse:
-    from milestones.services.gates import scorecard_save, scorecard_submit
-
     assignment = _assignment_for(request.user, gate_id)
     gate = assignment.gate
     form = ScorecardForm(request.POST, criteria=list(gate.criteria.all()), screening=gate.kind == GateKind.SCREENING)
     if not form.is_valid():
         return _render_review(request, assignment, score_form=form, status=400)
+    from milestones.services.gates import scorecard_save, scorecard_submit
+
     _result, error = service_call(
         request,
         scorecard_save,
