@@ -1,11 +1,16 @@
-"""Web UI pages of the core: login, home, notifications, language (owned by the web UI issue)."""
+"""Web UI pages of the core: login, home, notifications, preferences, calendar feed."""
 
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from pmflow import views
 
-def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("pmflow")
-
-
-urlpatterns = [path("", home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+]

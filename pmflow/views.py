@@ -1,0 +1,198 @@
+"""Web UI pages of the core: landing by role, log in / out (with the django-axes lockout page),
+the in-app notification inbox, notification preferences and the private iCalendar feed.
+
+Views stay thin: read through selectors, write through services, map application errors to
+403/404/400 and render the friendly error pages (never a stack trace)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from pmflow.forms import LoginForm, NotificationPreferenceForm
+from pmflow.models import Notification, NotificationPreference, User
+from projects.selectors.dashboard import request_roles
+
+NOTIFICATIONS_PAGE_SIZE = 25
+
+
+def _first_url(*names: str) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def landing_url(request: HttpRequest) -> str | None:
+    """Where a user lands: programme admin / PM lead → portfolio dashboard; PM member → their
+    projects; chair → the chair's gate list; reviewer → the reviewer inbox; project lead → their projects."""
+    roles = request_roles(request)
+    if roles.sees_portfolio:
+        return _first_url("projects:dashboard", "projects:list")
+    if roles.is_pm_member:
+        return _first_url("projects:list")
+    if roles.is_chair:
+        return _first_url("milestones:chair_gates", "projects:list")
+    if roles.is_reviewer:
+        return _first_url("milestones:reviewer_inbox", "projects:list")
+    if roles.is_project_lead:
+        return _first_url("projects:list")
+    return None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    url = landing_url(request)
+    if url:
+        return redirect(url)
+    return render(request, "pmflow/home.html", {})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes lockout page (``AXES_LOCKOUT_CALLABLE``): a clear message, status 429."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else None
+    return render(request, "registration/locked.html", {"cooloff_minutes": minutes}, status=429)
+
+
+# --- notifications ----------------------------------------------------------------------------------
+def _notification_services() -> tuple[Any, Any]:
+    """The notification read services (helper-owned ``pmflow.services``), resolved lazily."""
+    import importlib
+
+    for module_name in ("pmflow.services.notifications", "pmflow.services", "pmflow.notifications"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        mark_one = getattr(module, "notification_mark_read", None)
+        mark_all = getattr(module, "notifications_mark_all_read", None)
+        if mark_one and mark_all:
+            return mark_one, mark_all
+    return None, None
+
+
+def _unread_count(user: User) -> int:
+    try:
+        from pmflow.selectors import unread_count
+    except ImportError:
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_count(user)
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The in-app inbox: newest first, unread highlighted, paginated (fixed queries)."""
+    qs = Notification.objects.filter(recipient=request.user).only(
+        "id", "kind", "subject", "body", "url", "due_date", "read_at", "created_at"
+    )
+    show = request.GET.get("show", "all")
+    if show == "unread":
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pmflow/notifications.html", {"page": page, "rows": page.object_list, "show": show})
+
+
+def _after_read(request: HttpRequest, row: Notification | None) -> HttpResponse:
+    import json
+
+    unread = _unread_count(request.user)
+    if request.htmx and row is not None:
+        response = render(request, "pmflow/partials/notification_row.html", {"n": row})
+    elif request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+    else:
+        return redirect(request.POST.get("next") or "notifications")
+    response["HX-Trigger"] = json.dumps({"pmflow:unread": unread})
+    return response
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    mark_one, _mark_all = _notification_services()
+    if not Notification.objects.filter(pk=pk, recipient=request.user).exists():
+        raise Http404(_("通知不存在。"))
+    if mark_one is not None:
+        mark_one(user=request.user, notification_id=pk)
+    else:  # until the notification services land: a single guarded update of the user's own row
+        from django.utils import timezone
+
+        Notification.objects.filter(pk=pk, recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    row = Notification.objects.get(pk=pk, recipient=request.user)
+    return _after_read(request, row)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    _mark_one, mark_all = _notification_services()
+    if mark_all is not None:
+        mark_all(user=request.user)
+    else:
+        from django.utils import timezone
+
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    if not request.htmx:
+        messages.success(request, _("已将全部通知标为已读。"))
+    return _after_read(request, None)
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """E-mail on/off and daily digest; and the private calendar feed URL."""
+    pref, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST, instance=pref)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("通知偏好已保存。"))
+            return redirect("preferences")
+    else:
+        form = NotificationPreferenceForm(instance=pref)
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[request.user.calendar_token]))
+    return render(request, "pmflow/preferences.html", {"form": form, "feed_url": feed_url})
+
+
+# --- iCalendar feed -----------------------------------------------------------------------------------
+@never_cache
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A private token URL (no login): the user's milestone and review due dates as iCalendar."""
+    from projects.selectors.exports import calendar_build
+
+    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    if user is None or not token:
+        raise Http404(_("日历订阅不存在。"))
+    body = calendar_build(user, site_url=request.build_absolute_uri("/").rstrip("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="pmflow.ics"'
+    return response
