@@ -105,8 +105,6 @@ def change_request_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def change_request_preview_view(request: HttpRequest) -> HttpResponse:
     """htmx: the before/after of what the filled-in form would change, nothing saved."""
-    from milestones.services.changes import change_request_preview
-
     project = _project_for(request.user, request.POST.get("project"))
     kind = _kind_or_404(request.POST.get("kind"))
     form = _change_form(kind, project, request.POST)
@@ -115,6 +113,8 @@ def change_request_preview_view(request: HttpRequest) -> HttpResponse:
     # The reason is not needed to preview.
     form.fields["reason"].required = False
     if form.is_valid():
+        from milestones.services.changes import change_request_preview
+
         try:
             preview = change_request_preview(
                 project_id=project.pk, kind=kind, payload=form.payload(), milestone_id=form.milestone_id()
@@ -211,9 +211,9 @@ def change_request_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def change_request_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    cr = _change_request_for(request.user, pk)
     from milestones.services import changes as change_services
 
-    cr = _change_request_for(request.user, pk)
     fn = getattr(change_services, f"change_request_{name}", None) if name in ChangeRequest.TRANSITION_PERMISSIONS else None
     if fn is None:
         raise Http404()
