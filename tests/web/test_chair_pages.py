@@ -14,11 +14,13 @@ from tests.web.conftest import build_gate, put_scorecard
 
 pytestmark = pytest.mark.django_db
 
-needs_gates = pytest.importorskip
-
 
 def _gate_services():
     return pytest.importorskip("milestones.services.gates")
+
+
+def _decisions():
+    return pytest.importorskip("milestones.services.decisions")
 
 
 def _selector():
@@ -151,7 +153,7 @@ def test_non_consensus_option_is_offered_only_when_allowed(client, reference_dat
 
 
 def test_departing_from_the_computed_outcome_without_rationale_is_refused(client, reference_data):
-    _gate_services()
+    _decisions()
     setup = _closed_split_gate(champion=False)
     client.force_login(setup.chair)
     resp = client.post(reverse("milestones:gate_decide", args=[setup.gate.pk]), {"outcome": "go", "rationale": ""})
@@ -165,7 +167,7 @@ def test_departing_from_the_computed_outcome_without_rationale_is_refused(client
 
 
 def test_non_consensus_path_then_approval_with_the_pm_lead_endorsement(client, reference_data):
-    _gate_services()
+    _decisions()
     setup = _closed_split_gate(champion=True)
     client.force_login(setup.chair)
     resp = client.post(
