@@ -1,0 +1,144 @@
+"""Core resources: the signed-in user's own notifications, and the audit trail (read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as df
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import HttpRequest, JsonResponse
+from rest_framework import serializers
+
+from pmflow.api.base import ApiReadOnlyViewSet
+from pmflow.models import AuditEntry, Notification, NotificationKind, NotificationStatus
+from pmflow.rules import is_programme_admin
+
+
+# --- notifications -----------------------------------------------------------------------------------------
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "subject", "body", "url", "due_date", "status", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationFilter(df.FilterSet):
+    kind = df.ChoiceFilter(choices=NotificationKind.choices)
+    status = df.ChoiceFilter(choices=NotificationStatus.choices)
+    unread = df.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "status", "unread"]
+
+
+class NotificationViewSet(ApiReadOnlyViewSet):
+    """Your own notifications only (anyone else's is a 404)."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at", "due_date"]
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return Notification.objects.filter(recipient_id=self.request.user.pk).order_by("-created_at", "-id")
+
+
+# --- audit trail --------------------------------------------------------------------------------------------------
+AUDITED_MODELS = {
+    "projects.project": ("projects", "project"),
+    "projects.pmteam": ("projects", "pmteam"),
+    "projects.technologyroute": ("projects", "technologyroute"),
+    "milestones.milestone": ("milestones", "milestone"),
+    "milestones.gatereview": ("milestones", "gatereview"),
+    "milestones.changerequest": ("milestones", "changerequest"),
+}
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    object_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "action",
+            "from_state",
+            "to_state",
+            "actor",
+            "reason",
+            "data",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_object_type(self, obj: AuditEntry) -> str:
+        ct = ContentType.objects.get_for_id(obj.content_type_id)  # cached by ContentType's manager
+        return f"{ct.app_label}.{ct.model}"
+
+
+class AuditEntryFilter(df.FilterSet):
+    object_type = df.ChoiceFilter(choices=[(k, k) for k in AUDITED_MODELS], method="filter_object_type")
+    object_id = df.CharFilter(max_length=64)
+    actor = df.NumberFilter(field_name="actor_id", min_value=1, max_value=2**63 - 1)
+    action = df.CharFilter(max_length=64)
+    date_from = df.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = df.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["object_type", "object_id", "actor", "action"]
+
+    def filter_object_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        app_label, model = AUDITED_MODELS[value]
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+def audit_entries_for(user: Any) -> QuerySet[AuditEntry]:
+    """Admins: everything. Others: rows about projects, milestones, gates and change requests they
+    can see, and rows of their own actions. One query with ``IN`` subqueries."""
+    qs = AuditEntry.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if is_programme_admin(user):
+        return qs
+    from milestones.api import visibility as mv
+    from projects.api import visibility as pv
+
+    def ids(queryset: QuerySet) -> QuerySet:
+        return queryset.order_by().annotate(pk_text=Cast("pk", CharField())).values("pk_text")
+
+    pairs = [
+        (pv.projects_for(user), "projects", "project"),
+        (mv.milestones_for(user), "milestones", "milestone"),
+        (mv.gates_for(user), "milestones", "gatereview"),
+        (mv.change_requests_for(user), "milestones", "changerequest"),
+        (pv.routes_for(user), "projects", "technologyroute"),
+    ]
+    condition = Q(actor_id=user.pk)
+    for queryset, app_label, model in pairs:
+        ct = ContentType.objects.get_by_natural_key(app_label, model)
+        condition |= Q(content_type_id=ct.pk, object_id__in=ids(queryset))
+    return qs.filter(condition)
+
+
+class AuditEntryViewSet(ApiReadOnlyViewSet):
+    """The append-only audit trail, filtered by object, actor, action and date range."""
+
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        return audit_entries_for(self.request.user).order_by("-created_at", "-id")
+
+
+# --- bench baseline ------------------------------------------------------------------------------------------------
+def bench_bare_json(request: HttpRequest) -> JsonResponse:
+    """A constant JSON answer through the full middleware stack: the baseline of bench/api_load.py.
+    Mounted only when PMFLOW_BENCH_VIEWS is on."""
+    return JsonResponse({"ok": True, "items": [{"id": i, "code": f"FI-2026-{i:04d}"} for i in range(3)]})

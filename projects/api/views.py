@@ -1,0 +1,212 @@
+"""API views of the projects app: thin — type-check the body, call one service, return the row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pmflow.api.base import ApiReadOnlyViewSet, validated
+from pmflow.api.transitions import TransitionViewSetMixin, transition_action
+from projects.api import filters, visibility
+from projects.api.serializers import (
+    DirectionSerializer,
+    FieldSerializer,
+    FundingAwardSerializer,
+    KeyTaskListSerializer,
+    PlanVersionInputSerializer,
+    PlanVersionSerializer,
+    PMTeamCreateSerializer,
+    PMTeamMemberAddSerializer,
+    PMTeamSerializer,
+    PolicySerializer,
+    ProjectDetailSerializer,
+    ProjectInputSerializer,
+    ProjectSerializer,
+    SupportMeasureSerializer,
+    TaskCategorySerializer,
+    TaskSerializer,
+    TechnologyRouteInputSerializer,
+    TechnologyRouteSerializer,
+    TierSerializer,
+)
+from projects.models import Direction, Field, Policy, Project, SupportMeasure, TaskCategory, Tier
+
+
+# --- reference data (read-only, every signed-in user) --------------------------------------------------------
+class DirectionViewSet(ApiReadOnlyViewSet):
+    queryset = Direction.objects.all()
+    serializer_class = DirectionSerializer
+    ordering_fields = ["order", "code"]
+
+
+class TierViewSet(ApiReadOnlyViewSet):
+    queryset = Tier.objects.all()
+    serializer_class = TierSerializer
+    ordering_fields = ["order", "code"]
+
+
+class FieldViewSet(ApiReadOnlyViewSet):
+    queryset = Field.objects.select_related("direction", "tier")
+    serializer_class = FieldSerializer
+    filterset_class = filters.FieldFilter
+    ordering_fields = ["order", "code"]
+
+
+class TaskCategoryViewSet(ApiReadOnlyViewSet):
+    queryset = TaskCategory.objects.all()
+    serializer_class = TaskCategorySerializer
+    ordering_fields = ["order", "code"]
+
+
+class SupportMeasureViewSet(ApiReadOnlyViewSet):
+    queryset = SupportMeasure.objects.all()
+    serializer_class = SupportMeasureSerializer
+    ordering_fields = ["order", "code", "amount_cap"]
+
+
+class PolicyViewSet(ApiReadOnlyViewSet):
+    queryset = Policy.objects.order_by("effective_from")
+    serializer_class = PolicySerializer
+    ordering_fields = ["effective_from", "code"]
+
+
+# --- PM teams -------------------------------------------------------------------------------------------------
+class PMTeamViewSet(ApiReadOnlyViewSet):
+    serializer_class = PMTeamSerializer
+    filterset_class = filters.PMTeamFilter
+    ordering_fields = ["code", "name", "term_start"]
+
+    def get_queryset(self) -> Any:
+        return visibility.pm_teams_for(self.request.user).order_by("code")
+
+    @extend_schema(request=PMTeamCreateSerializer, responses={201: PMTeamSerializer})
+    def create(self, request: Request) -> Response:
+        from projects.services.teams import pm_team_create
+
+        data = validated(PMTeamCreateSerializer, request.data)
+        team = pm_team_create(actor=request.user, **data)
+        return self.detail_response(team, status=201)
+
+    @extend_schema(request=PMTeamMemberAddSerializer, responses={201: PMTeamSerializer})
+    @action(detail=True, methods=["post"], url_path="members")
+    def members(self, request: Request, pk: Any = None) -> Response:
+        from projects.services.teams import pm_team_member_add
+
+        team = self.get_object()
+        data = validated(PMTeamMemberAddSerializer, request.data)
+        pm_team_member_add(actor=request.user, team_id=team.pk, **data)
+        return self.detail_response(team, status=201)
+
+
+# --- projects ---------------------------------------------------------------------------------------------------
+class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
+    """Projects visible to the user. ``available_transitions`` is on the detail endpoint only."""
+
+    serializer_class = ProjectSerializer
+    detail_serializer_class = ProjectDetailSerializer
+    filterset_class = filters.ProjectFilter
+    ordering_fields = ["code", "title", "created_at", "planned_start", "planned_end", "budget", "status", "health"]
+    fsm_model = Project
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        return visibility.projects_for(self.request.user)
+
+    def transition_runner(self, name: str) -> Any:
+        from projects.services.projects import project_transition
+
+        def run(*, actor: Any, pk: Any, name: str, reason: str) -> Project:
+            return project_transition(actor=actor, project_id=pk, name=name, reason=reason)
+
+        return run
+
+    transitions = transition_action(Project, ProjectDetailSerializer)
+
+    @extend_schema(request=ProjectInputSerializer, responses={201: ProjectDetailSerializer})
+    def create(self, request: Request) -> Response:
+        from projects.services.projects import project_create
+
+        data = validated(ProjectInputSerializer, request.data)
+        project = project_create(actor=request.user, data=data)
+        return self.detail_response(self.get_queryset().get(pk=project.pk), status=201)
+
+    @extend_schema(request=ProjectInputSerializer, responses={200: ProjectDetailSerializer})
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        from projects.services.projects import project_update
+
+        project = self.get_object()
+        data = validated(ProjectInputSerializer, request.data, partial=True)
+        project_update(actor=request.user, project_id=project.pk, data=data)
+        return self.detail_response(self.get_queryset().get(pk=project.pk))
+
+
+class PlanVersionViewSet(ApiReadOnlyViewSet):
+    """培育方案 versions; POST appends a version (the first is the baseline)."""
+
+    serializer_class = PlanVersionSerializer
+    filterset_class = filters.PlanVersionFilter
+    ordering_fields = ["project", "version", "created_at"]
+
+    def get_queryset(self) -> Any:
+        return visibility.plan_versions_for(self.request.user).order_by("project_id", "version")
+
+    @extend_schema(request=PlanVersionInputSerializer, responses={201: PlanVersionSerializer})
+    def create(self, request: Request) -> Response:
+        from projects.services.plans import plan_version_add
+
+        data = validated(PlanVersionInputSerializer, request.data)
+        project = self.visible_object(visibility.projects_for(request.user), data.pop("project"))
+        data["budget_breakdown"] = {k: str(v) for k, v in data.get("budget_breakdown", {}).items()}
+        version = plan_version_add(actor=request.user, project_id=project.pk, **data)
+        return self.detail_response(version, status=201)
+
+
+class TechnologyRouteViewSet(ApiReadOnlyViewSet):
+    serializer_class = TechnologyRouteSerializer
+    filterset_class = filters.TechnologyRouteFilter
+    ordering_fields = ["project", "name", "status"]
+
+    def get_queryset(self) -> Any:
+        return visibility.routes_for(self.request.user).order_by("project_id", "id")
+
+    @extend_schema(request=TechnologyRouteInputSerializer, responses={201: TechnologyRouteSerializer})
+    def create(self, request: Request) -> Response:
+        from projects.services.projects import route_add
+
+        data = validated(TechnologyRouteInputSerializer, request.data)
+        project = self.visible_object(visibility.projects_for(request.user), data.pop("project"))
+        route = route_add(actor=request.user, project_id=project.pk, **data)
+        return self.detail_response(route, status=201)
+
+
+# --- funding ----------------------------------------------------------------------------------------------------
+class FundingAwardViewSet(ApiReadOnlyViewSet):
+    serializer_class = FundingAwardSerializer
+    filterset_class = filters.FundingAwardFilter
+    ordering_fields = ["created_at", "amount"]
+
+    def get_queryset(self) -> Any:
+        return visibility.awards_for(self.request.user).order_by("-created_at", "-id")
+
+
+# --- task lists ----------------------------------------------------------------------------------------------------
+class KeyTaskListViewSet(ApiReadOnlyViewSet):
+    serializer_class = KeyTaskListSerializer
+    filterset_class = filters.KeyTaskListFilter
+    ordering_fields = ["title", "weighted_progress", "health", "created_at"]
+
+    def get_queryset(self) -> Any:
+        return visibility.task_lists_for(self.request.user).order_by("pm_team_id", "title", "id")
+
+
+class TaskViewSet(ApiReadOnlyViewSet):
+    serializer_class = TaskSerializer
+    filterset_class = filters.TaskFilter
+    ordering_fields = ["due_date", "start_date", "progress", "status", "title"]
+
+    def get_queryset(self) -> Any:
+        return visibility.tasks_for(self.request.user).order_by("task_list_id", "due_date", "id")
