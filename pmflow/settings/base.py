@@ -244,6 +244,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One component name per choice set (the API issue; `spectacular --fail-on-warn` stays clean).
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStateEnum": "projects.models.projects.ProjectState",
+        "HealthEnum": "projects.models.projects.Health",
+        "SupportModeEnum": "projects.models.projects.SupportMode",
+        "RouteStateEnum": "projects.models.projects.TechnologyRoute.RouteState",
+        "AwardStateEnum": "projects.models.funding.FundingAward.AwardState",
+        "TaskStatusEnum": "projects.models.tasks.TaskStatus",
+        "RatioBaseEnum": "projects.models.reference.SupportMeasure.RatioBase",
+        "MilestoneStateEnum": "milestones.models.milestones.MilestoneState",
+        "GateStateEnum": "milestones.models.gates.GateState",
+        "GateKindEnum": "milestones.models.gates.GateKind",
+        "RecommendationEnum": "milestones.models.gates.Recommendation",
+        "DecisionOutcomeEnum": "milestones.models.gates.DecisionOutcome",
+        "ChangeStateEnum": "milestones.models.changes.ChangeState",
+        "ChangeKindEnum": "milestones.models.changes.ChangeKind",
+        "RatingEnum": "milestones.models.changes.Rating",
+        "AssessmentRecommendationEnum": "milestones.models.changes.AssessmentRecommendation",
+        "NotificationKindEnum": "pmflow.models.NotificationKind",
+        "NotificationStatusEnum": "pmflow.models.NotificationStatus",
+    },
 }
 
 # --- Security: failed-login lockout and CSP (self-hosted assets only) ---
