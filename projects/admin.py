@@ -84,7 +84,7 @@ class PolicyAdmin(PmflowAdmin):
 
 
 # --- PM teams -------------------------------------------------------------------------------------------
-class PMTeamMembershipInline(admin.TabularInline):
+class PMTeamMembershipInline(ProgrammeAdminAccessMixin, admin.TabularInline):
     model = PMTeamMembership
     extra = 0
     raw_id_fields = ("user",)
@@ -111,7 +111,7 @@ class PMTeamMembershipAdmin(PmflowAdmin):
 
 
 # --- projects -------------------------------------------------------------------------------------------
-class PlanVersionInline(admin.StackedInline):
+class PlanVersionInline(ProgrammeAdminAccessMixin, admin.StackedInline):
     """Plan versions are appended by ``plan_version_add``; none is edited here."""
 
     model = PlanVersion
@@ -138,7 +138,7 @@ class PlanVersionInline(admin.StackedInline):
         return False
 
 
-class TechnologyRouteInline(admin.TabularInline):
+class TechnologyRouteInline(ProgrammeAdminAccessMixin, admin.TabularInline):
     model = TechnologyRoute
     extra = 0
     can_delete = False
@@ -203,6 +203,10 @@ class ProjectAdmin(FSMTransitionAdminMixin, PmflowAdmin):
     @admin.display(description=_("梯次"), ordering="field__tier__order")
     def tier(self, obj: Project) -> Any:
         return obj.field.tier
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        # A new project has no plan, routes or audit trail yet.
+        return [] if obj is None else super().get_inlines(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -291,7 +295,7 @@ class TechnologyRouteAdmin(PmflowAdmin):
 
 
 # --- key task lists and funding -------------------------------------------------------------------------
-class TaskInline(admin.TabularInline):
+class TaskInline(ProgrammeAdminAccessMixin, admin.TabularInline):
     model = Task
     extra = 0
     fields = ("title", "category", "owner", "start_date", "due_date", "weight", "progress", "blocked", "status")
