@@ -413,6 +413,16 @@ def project_transition(
     """
     if name not in Project.TRANSITION_PERMISSIONS:
         raise InvalidInput(_("未知的项目状态转换：%(name)s") % {"name": name}, fields={"transition": [_("未知的状态转换。")]})
+    # Someone who cannot even see the project is refused without learning its code or title
+    # (interfaces that must answer 404 for unseen objects look it up with project_get_visible first).
+    try:
+        seen = Project.objects.filter(pk=project_id).first()
+    except (ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    if seen is None:
+        raise NotFound()
+    if not actor.has_perm("projects.view_project", seen):
+        raise Forbidden(_("您无权对该项目执行“%(name)s”。") % {"name": Project.TRANSITION_LABELS[name]})
     extra = ["updated_at"]
     if name == "send_to_non_consensus":
         extra.append("non_consensus_track")

@@ -35,6 +35,10 @@ def test_member_of_team_a_cannot_move_a_project_of_team_b(name):
     project_b = project_in_state(state)  # its own team B
     _assert_refused(member_a, project_b, name)
     _assert_refused(team_a.lead, project_b, name)
+    with pytest.raises(Forbidden) as exc:
+        project_transition(actor=member_a, project_id=project_b.pk, name=name, reason="理由")
+    # the refusal does not reveal a project the member cannot see
+    assert project_b.code not in exc.value.message and project_b.title not in exc.value.message
 
 
 @pytest.mark.parametrize("name", sorted(Project.TRANSITION_PERMISSIONS))
