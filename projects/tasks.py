@@ -1,0 +1,34 @@
+"""Celery tasks of the projects app. Thin and idempotent: take ids, call one service; a rerun
+writes nothing that is already right. Database hiccups (deadlock between two recalculations,
+lost connection) are retried with exponential backoff; at-least-once delivery (acks_late) is safe
+because the recalculation only writes rows whose value changes."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError, DatabaseError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="projects.task_list_recalculate", **RETRY)
+def task_list_recalculate(task_list_id: int) -> int:
+    """Recalculate one key task list (enqueued on commit after any change to its tasks)."""
+    from projects.services.task_status import task_statuses_recalculate
+
+    return task_statuses_recalculate(task_list_ids=[task_list_id])
+
+
+@shared_task(name="projects.tasks_recalculate_all", soft_time_limit=3000, time_limit=3300, **RETRY)
+def tasks_recalculate_all() -> int:
+    """Nightly: recalculate every list and project (dates move even when nobody edits)."""
+    from projects.services.task_status import task_statuses_recalculate
+
+    return task_statuses_recalculate()
