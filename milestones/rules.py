@@ -22,6 +22,14 @@ def is_unconflicted_reviewer(user, gate) -> bool:
 
 
 @rules.predicate
+def is_declared_unconflicted_reviewer(user, gate) -> bool:
+    """Assigned to this gate and has declared that they have no conflict of interest."""
+    if gate is None or not user.is_authenticated:
+        return False
+    return gate.assignments.filter(reviewer_id=user.pk, has_conflict=False).exists()
+
+
+@rules.predicate
 def is_assigned_reviewer(user, gate) -> bool:
     if gate is None or not user.is_authenticated:
         return False
@@ -35,8 +43,8 @@ rules.add_perm("milestones.apply_change", is_programme_admin | is_project_gate_c
 rules.add_perm("milestones.view_gate", is_programme_admin | is_gate_chair | is_assigned_reviewer | is_pm_team_member)
 rules.add_perm("milestones.chair_gate", is_programme_admin | is_gate_chair)
 rules.add_perm("milestones.declare_conflict", is_assigned_reviewer)
-rules.add_perm("milestones.score_gate", is_unconflicted_reviewer)
-rules.add_perm("milestones.read_scorecards", is_programme_admin | is_gate_chair | is_unconflicted_reviewer)
+rules.add_perm("milestones.score_gate", is_declared_unconflicted_reviewer)
+rules.add_perm("milestones.read_scorecards", is_programme_admin | is_gate_chair | is_declared_unconflicted_reviewer)
 rules.add_perm("milestones.file_change", is_programme_admin | is_pm_team_member)
 rules.add_perm("milestones.decide_change", is_programme_admin | is_project_gate_chair)
 rules.add_perm("milestones.assess_project", is_programme_admin | is_pm_team_member)
