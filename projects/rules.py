@@ -98,7 +98,8 @@ def is_final_gate_chair(user, obj) -> bool:
 can_view_project = is_programme_admin | is_pm_team_member | is_project_lead | is_project_gate_chair | is_project_reviewer
 
 # Who may move a project (DESIGN.md §1, §3): PM-team members draft and submit their own projects
-# and start / finish implementation; the screening chair (or an admin) starts screening and moves
+# and start / finish implementation (the project lead too may start final acceptance by submitting
+# the final milestone); the screening chair (or an admin) starts screening and moves
 # its outcome; the final-acceptance chair (or an admin) closes or recycles; only programme admins
 # suspend, resume and terminate. Reviewers move nothing.
 rules.add_perm("projects.view_project", can_view_project)
@@ -108,7 +109,7 @@ rules.add_perm("projects.screen_project", is_programme_admin | is_screening_chai
 rules.add_perm("projects.decide_screening", is_programme_admin | is_screening_chair)
 rules.add_perm("projects.activate_project", is_programme_admin | is_pm_team_member)
 rules.add_perm("projects.suspend_project", is_programme_admin)
-rules.add_perm("projects.close_project", is_programme_admin | is_pm_team_member)
+rules.add_perm("projects.close_project", is_programme_admin | is_pm_team_member | is_project_lead)
 rules.add_perm("projects.decide_final", is_programme_admin | is_final_gate_chair)
 rules.add_perm("projects.terminate_project", is_programme_admin)
 rules.add_perm("projects.update_task", is_programme_admin | is_pm_team_member | is_project_lead)
