@@ -1,0 +1,140 @@
+"""Drafting a project through the web form (field-named errors, nothing saved on bad input),
+editing a draft, the plan and route forms, and transition buttons (reason required → 400,
+wrong state → 409, forbidden → friendly 403)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pmflow.models import AuditEntry, Organisation
+from projects.models import PlanVersion, Project
+from tests.factories import PMTeamFactory, ProjectFactory, UserFactory, add_member, make_admin
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(reference_data):
+    team = PMTeamFactory()
+    team.member = add_member(team)
+    return team
+
+
+def _form_data(team, **overrides):
+    org = Organisation.objects.create(name="上海量子研究院")
+    lead = UserFactory()
+    data = {
+        "title": "量子纠错芯片",
+        "field": "quantum",
+        "pm_team": team.code,
+        "performer": org.pk,
+        "lead": lead.username,
+        "budget": "12000000",
+        "support_mode": "direct_subsidy",
+        "planned_start": "2026-01-05",
+        "planned_end": "2028-12-29",
+        "window_extended_to": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_member_creates_a_draft_and_lands_on_its_page(client, team):
+    client.force_login(team.member)
+    assert client.get(reverse("projects:create")).status_code == 200
+    resp = client.post(reverse("projects:create"), _form_data(team))
+    project = Project.objects.get(title="量子纠错芯片")
+    assert resp.status_code == 302 and resp.url == reverse("projects:detail", args=[project.pk])
+    assert project.status == "draft" and project.pm_team == team
+
+
+def test_service_errors_are_shown_on_the_named_fields_and_nothing_is_saved(client, team):
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:create"), _form_data(team, planned_start="2024-01-01", planned_end="2023-01-01"))
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert 'id="errors-planned_end"' in html
+    assert not Project.objects.filter(title="量子纠错芯片").exists()
+
+
+def test_member_edits_the_draft(client, team):
+    project = ProjectFactory(pm_team=team)
+    client.force_login(team.member)
+    data = _form_data(team, title="改名后的项目")
+    assert client.get(reverse("projects:edit", args=[project.pk])).status_code == 200
+    resp = client.post(reverse("projects:edit", args=[project.pk]), data)
+    assert resp.status_code == 302
+    project.refresh_from_db()
+    assert project.title == "改名后的项目"
+
+
+def test_stranger_cannot_create_or_edit(client, team):
+    project = ProjectFactory(pm_team=team)
+    client.force_login(UserFactory())
+    assert client.get(reverse("projects:create")).status_code == 403
+    assert client.get(reverse("projects:edit", args=[project.pk])).status_code == 404
+
+
+def test_submit_button_moves_the_project_and_writes_the_audit_row(client, team):
+    project = ProjectFactory(pm_team=team)
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:transition", args=[project.pk, "submit"]))
+    assert resp.status_code == 302
+    project.refresh_from_db()
+    assert project.status == "submitted"
+    assert AuditEntry.objects.filter(object_id=str(project.pk), action="submit").exists()
+
+
+def test_terminate_without_reason_answers_400_with_a_message(client, team):
+    project = ProjectFactory(pm_team=team)
+    Project.objects.filter(pk=project.pk).update(status="active")
+    client.force_login(make_admin())
+    resp = client.post(reverse("projects:transition", args=[project.pk, "terminate"]), {"reason": ""})
+    assert resp.status_code == 400
+    assert "必须填写理由" in resp.content.decode()
+    project.refresh_from_db()
+    assert project.status == "active"
+    resp = client.post(reverse("projects:transition", args=[project.pk, "terminate"]), {"reason": "技术路线失败"})
+    assert resp.status_code == 302
+    project.refresh_from_db()
+    assert project.status == "terminated"
+
+
+def test_transition_from_the_wrong_state_answers_409(client, team):
+    project = ProjectFactory(pm_team=team)
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:transition", args=[project.pk, "activate"]))
+    assert resp.status_code == 409
+    assert 'id="project-header"' in resp.content.decode()
+
+
+def test_forbidden_transition_is_a_friendly_403(client, team):
+    project = ProjectFactory(pm_team=team)
+    Project.objects.filter(pk=project.pk).update(status="active")
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:transition", args=[project.pk, "terminate"]), {"reason": "x"})
+    assert resp.status_code == 403
+    assert 'id="error-403"' in resp.content.decode()
+
+
+def test_plan_form_adds_the_baseline_then_a_revision_needs_a_note(client, team):
+    project = ProjectFactory(pm_team=team)
+    client.force_login(team.member)
+    url = reverse("projects:plan_add", args=[project.pk])
+    assert client.post(url, {"objectives": "突破量子纠错"}).status_code == 302
+    resp = client.post(url, {"objectives": "突破量子纠错与低温电子学"})
+    assert resp.status_code == 400
+    assert 'id="errors-change_note"' in resp.content.decode()
+    assert client.post(url, {"objectives": "突破量子纠错与低温电子学", "change_note": "扩展"}).status_code == 302
+    assert PlanVersion.objects.filter(project=project).count() == 2
+    html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "<ins>与低温电子学</ins>" in html
+
+
+def test_route_form_adds_a_route(client, team):
+    project = ProjectFactory(pm_team=team)
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:route_add", args=[project.pk]), {"name": "超导路线", "family": "superconducting"})
+    assert resp.status_code == 302
+    assert "超导路线" in client.get(reverse("projects:detail", args=[project.pk])).content.decode()
