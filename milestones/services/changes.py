@@ -853,23 +853,31 @@ def comparative_downselect(
     errors.raise_if_any()
     ids = sorted({*winner_ids, *loser_lessons})
     with transaction.atomic():
+        gate = None
+        if gate_id not in (None, ""):
+            try:
+                gate = (
+                    GateReview.objects.filter(pk=gate_id, kind=GateKind.COMPARATIVE).exclude(status=GateState.CANCELLED).first()
+                )
+            except (TypeError, ValueError):
+                gate = None
+            if gate is None or gate.route_family != family:
+                raise InvalidInput(fields={"gate_id": [_("没有该路线族的比选评审。")]})
+        if not is_programme_admin(actor) and (gate is None or gate.chair_id != actor.pk):
+            raise Forbidden(_("只有管理员或比选评审的主任可以作出比选决定。"))
+        gate_chair = gate is not None and gate.chair_id == actor.pk
         projects = {p.pk: p for p in Project.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
         for name, group in (("winners", winner_ids), ("losers", sorted(loser_lessons))):
             for pk in group:
-                if pk not in projects or not actor.has_perm("projects.view_project", projects[pk]):
+                # the comparative gate's chair sees the compared projects through the gate (checked below)
+                if pk not in projects or not (gate_chair or actor.has_perm("projects.view_project", projects[pk])):
                     errors.add(name, _("项目 #%(id)s 不存在。") % {"id": pk})
         errors.raise_if_any()
-        gate = None
-        if gate_id not in (None, ""):
-            gate = GateReview.objects.filter(pk=gate_id, kind=GateKind.COMPARATIVE).exclude(status=GateState.CANCELLED).first()
-            if gate is None or gate.route_family != family:
-                raise InvalidInput(fields={"gate_id": [_("没有该路线族的比选评审。")]})
+        if gate is not None:
             compared = set(gate.compared_projects.values_list("pk", flat=True)) | {gate.project_id}
             missing = [projects[pk].code for pk in ids if pk not in compared]
             if missing:
                 raise InvalidInput(fields={"gate_id": [_("比选评审未包含项目：%(codes)s。") % {"codes": "、".join(missing)}]})
-        if not is_programme_admin(actor) and (gate is None or gate.chair_id != actor.pk):
-            raise Forbidden(_("只有管理员或比选评审的主任可以作出比选决定。"))
         routes = list(
             TechnologyRoute.objects.select_for_update()
             .filter(project_id__in=ids, family=family)
