@@ -17,7 +17,7 @@ register = template.Library()
 
 ROW_HEIGHT = 26
 BAR_HEIGHT = 16
-LABEL_WIDTH = 130
+LABEL_WIDTH = 160
 VALUE_WIDTH = 70
 CHART_WIDTH = 520
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from projects.selectors.dashboard import ANONYMOUS, Roles, request_roles
 
@@ -69,3 +70,43 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+GENERIC_ACTIONS = {
+    "create": _("创建"),
+    "update": _("修改"),
+    "plan_baseline": _("培育方案基线"),
+    "plan_revise": _("培育方案修订"),
+    "release": _("资金拨付"),
+    "note": _("备注"),
+}
+
+
+def _model_of(entry: Any) -> Any:
+    ct = getattr(entry, "content_type", None)
+    return ct.model_class() if ct is not None else None
+
+
+@register.filter
+def audit_action(entry: Any) -> str:
+    """The human label of an audit row's action: the model's transition label when it is one."""
+    model = _model_of(entry)
+    labels = getattr(model, "TRANSITION_LABELS", {}) if model is not None else {}
+    label = labels.get(entry.action) or GENERIC_ACTIONS.get(entry.action)
+    return str(label) if label else entry.action
+
+
+@register.filter
+def audit_state(entry: Any, which: str) -> str:
+    """The label of the row's from/to state, by the audited model's state choices."""
+    value = getattr(entry, f"{which}_state", "") or ""
+    if not value:
+        return "—"
+    model = _model_of(entry)
+    if model is not None:
+        try:
+            field = model._meta.get_field(getattr(model, "STATE_FIELD", "status"))
+        except Exception:  # noqa: BLE001 - a model without a status field shows the raw value
+            return value
+        return str(dict(field.flatchoices).get(value, value))
+    return value
