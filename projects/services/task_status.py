@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -254,15 +254,36 @@ def task_list_rollups_recalculate(*, task_list_ids: Sequence[int], contiguous: b
             changed[current["pk"]] = new
     if not changed:
         return 0
-    now = timezone.now()
     ids = sorted(changed)
-    for chunk in _chunks(ids, ROLLUP_UPDATE_CHUNK):
-        updates: dict[str, Any] = {}
-        for f in ROLLUP_FIELDS:
-            field = KeyTaskList._meta.get_field(f)
-            updates[f] = Case(*[When(pk=i, then=Value(changed[i][f], output_field=field)) for i in chunk], output_field=field)
-        KeyTaskList.objects.filter(pk__in=chunk).update(recalculated_at=now, **updates)
+    _rollups_write(changed, ids)
     return len(ids)
+
+
+def _rollups_write(changed: dict[int, dict[str, Any]], ids: Sequence[int]) -> None:
+    """Write computed roll-ups: one ``WITH v(…) AS (VALUES …) UPDATE … FROM v`` per chunk of
+    ROLLUP_UPDATE_CHUNK lists (PostgreSQL, and SQLite ≥ 3.33 for the embedded set-up).
+
+    Why not ``update()`` with one ``When(pk=…)`` per list: Django resolves every When in Python
+    (~1 ms each), so 20,000 lists × 8 fields cost minutes before the statement reaches the database;
+    a VALUES list is the same set-based write at database speed."""
+    table = connection.ops.quote_name(KeyTaskList._meta.db_table)
+    columns = [connection.ops.quote_name(KeyTaskList._meta.get_field(f).column) for f in ROLLUP_FIELDS]
+    aliases = [f"v{i}" for i in range(len(ROLLUP_FIELDS))]
+    assignments = ", ".join(f"{col} = v.{alias}" for col, alias in zip(columns, aliases, strict=True))
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids, ROLLUP_UPDATE_CHUNK):
+            row = "(" + ", ".join(["%s"] * (len(ROLLUP_FIELDS) + 1)) + ")"
+            params: list[Any] = []
+            for pk in chunk:
+                params.append(pk)
+                params.extend(str(changed[pk][f]) if f == "health" else changed[pk][f] for f in ROLLUP_FIELDS)
+            params.append(now)
+            cursor.execute(
+                f"WITH v(id, {', '.join(aliases)}) AS (VALUES {', '.join([row] * len(chunk))}) "
+                f"UPDATE {table} SET {assignments}, recalculated_at = %s FROM v WHERE {table}.id = v.id",
+                params,
+            )
 
 
 def project_health_expression(*, today: dt.date) -> Case:
