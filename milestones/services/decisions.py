@@ -328,8 +328,9 @@ def _termination_open(*, actor: Any, gate: GateReview, decision: GateDecision) -
     request = ChangeRequest.objects.create(
         project=project,
         kind=ChangeKind.TERMINATE,
-        milestone_id=gate.milestone_id,
-        payload={"gate": gate.pk, "decision": decision.pk, "source": "gate_kill"},
+        # Shaped as a termination request filed through milestones.services.changes would be (no
+        # milestone, empty payload) so that change_request_approve / change_request_apply handle it.
+        payload={},
         reason=reason,
         status=ChangeState.SUBMITTED,
         created_by=actor,

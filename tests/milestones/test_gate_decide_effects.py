@@ -133,6 +133,12 @@ def test_kill_by_the_chair_fails_the_milestone_and_opens_a_termination_request(c
     request = ChangeRequest.objects.get(project=project)
     assert request.kind == "terminate" and request.status == "submitted"
     assert Notification.objects.filter(recipient=cast.admin, kind=NotificationKind.CHANGE_REQUEST).count() == 1
+    # The termination request goes through the change-request services like any other.
+    from milestones.services.changes import change_request_apply, change_request_approve
+
+    change_request_approve(actor=cast.admin, change_request_id=request.pk, note="同意终止")
+    change_request_apply(actor=cast.admin, change_request_id=request.pk)
+    assert Project.objects.get(pk=project.pk).status == ProjectState.TERMINATED
 
 
 def test_final_gate_recycle_reopens_the_project(cast):
