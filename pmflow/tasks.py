@@ -1,13 +1,46 @@
-"""Celery tasks of the shared core. Thin: take ids, call one service."""
+"""Celery tasks of the shared core. Thin and idempotent: each calls one service; a rerun changes
+nothing already done (outbox rows carry a unique key; delivery claims rows with SKIP LOCKED).
+acks_late + JSON + time limits come from settings; database hiccups retry with backoff."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import IntegrityError, InterfaceError, OperationalError
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
-@shared_task(name="pmflow.notifications_deliver", acks_late=True)
+@shared_task(name="pmflow.notifications_deliver", **RETRY)
 def notifications_deliver() -> int:
-    """Deliver pending outbox rows (e-mail and in-app). Idempotent."""
+    """Deliver pending outbox rows (e-mail and in-app). Idempotent; safe to run concurrently."""
     from pmflow.services.delivery import notifications_deliver_pending
 
     return notifications_deliver_pending()
+
+
+@shared_task(name="pmflow.reminders_sweep", **RETRY)
+def reminders_sweep() -> int:
+    """Daily (beat): write due / overdue / escalation reminders to the outbox; delivery is
+    enqueued on commit. Does nothing on a non-working day."""
+    from pmflow.services.reminders import reminders_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(name="pmflow.notifications_send_digests", **{**RETRY, "autoretry_for": (*RETRY["autoretry_for"], IntegrityError)})
+def notifications_send_digests() -> int:
+    """Daily (beat, 18:00): one digest row per digest user, then deliver."""
+    from pmflow.services.delivery import notifications_deliver_pending
+    from pmflow.services.delivery import notifications_send_digests as send
+
+    written = send()
+    if written:
+        notifications_deliver_pending()
+    return written

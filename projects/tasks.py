@@ -6,11 +6,11 @@ because the recalculation only writes rows whose value changes."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 
 RETRY = {
     "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError, DatabaseError),
+    "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 5,
     "retry_backoff_max": 600,
     "retry_jitter": True,
