@@ -165,8 +165,10 @@ class StrictOrderingFilter(OrderingFilter):
 # --- throttling -------------------------------------------------------------------------------------------
 class _ScopedThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
+        from rest_framework.settings import api_settings
+
         rates = dict(api_setting("THROTTLE_RATES"))
-        rates.update(self.THROTTLE_RATES or {})
+        rates.update(api_settings.DEFAULT_THROTTLE_RATES or {})
         return rates.get(self.scope)
 
 

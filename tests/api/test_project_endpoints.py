@@ -10,7 +10,15 @@ from tests.api.conftest import assert_error
 pytestmark = pytest.mark.django_db
 
 # Who sees team A's project (list + detail): admin, its PM team, the gate chair and the assigned reviewer.
-SEES_PROJECT = {"admin": True, "lead": True, "member": True, "reviewer": True, "chair": True, "other_lead": False, "outsider": False}
+SEES_PROJECT = {
+    "admin": True,
+    "lead": True,
+    "member": True,
+    "reviewer": True,
+    "chair": True,
+    "other_lead": False,
+    "outsider": False,
+}
 
 
 @pytest.mark.parametrize("role", sorted(SEES_PROJECT))
