@@ -93,6 +93,109 @@ def _money(value: Any, name: str, errors: dict[str, list[str]]) -> Decimal | Non
     return None
 
 
+def _award_clean(
+    *, project: Project, beneficiary_id: Any, measure_code: Any, amount: Any, base_amount: Any, lock: bool
+) -> tuple[Organisation, SupportMeasure, Decimal, Decimal | None, list[FundingAward]]:
+    """Validate an award and return (beneficiary, measure, amount, base, active awards it supersedes).
+    With ``lock`` the beneficiary row and its active awards in the group are locked (caller is in a
+    transaction). Raises InvalidInput naming the field; the cap and 从优、就高、不重复 are named."""
+    errors: dict[str, list[str]] = {}
+    if project.status in CLOSED_PROJECT_STATES:
+        errors["project_id"] = [_("项目已“%(state)s”，不能再登记资金支持。") % {"state": project.get_status_display()}]
+    measure = SupportMeasure.objects.filter(code=str(measure_code or "").strip()).first()
+    if measure is None:
+        errors["measure_code"] = [_("未知的支持措施：%(code)s。") % {"code": measure_code}]
+    # Lock the beneficiary first: every award for it serialises here, even when it has none yet.
+    orgs = Organisation.objects.select_for_update() if lock else Organisation.objects.all()
+    try:
+        beneficiary = orgs.filter(pk=beneficiary_id).first()
+    except (TypeError, ValueError):
+        beneficiary = None
+    if beneficiary is None:
+        errors["beneficiary_id"] = [_("未知的受益单位。")]
+    value = _money(amount, "amount", errors)
+    base = None
+    if measure is not None and measure.ratio_cap is not None:
+        base = _money(base_amount, "base_amount", errors)
+        if "base_amount" in errors:
+            base_label = SupportMeasure.RatioBase(measure.ratio_base).label if measure.ratio_base else _("基数")
+            errors["base_amount"] = [
+                _("“%(measure)s”按比例支持，必须填写%(base)s（元）：%(detail)s")
+                % {"measure": measure.name_zh, "base": base_label, "detail": errors["base_amount"][0]}
+            ]
+    elif base_amount not in (None, ""):
+        base = _money(base_amount, "base_amount", errors)
+    if errors:
+        raise InvalidInput(fields=errors)
+    assert measure is not None and value is not None and beneficiary is not None
+    cap = measure_max_amount(measure, base if measure.ratio_cap is not None else None)
+    if cap is not None and value > cap:
+        raise InvalidInput(
+            _("超出支持上限。%(cap)s") % {"cap": measure_cap_text(measure, base)},
+            fields={
+                "amount": [
+                    _("%(amount)s元超出上限——%(cap)s。") % {"amount": _yuan(value), "cap": measure_cap_text(measure, base)}
+                ]
+            },
+        )
+    awards = FundingAward.objects.select_for_update() if lock else FundingAward.objects.all()
+    active = list(
+        awards.filter(
+            beneficiary=beneficiary,
+            measure__overlap_group=measure.overlap_group,
+            status=FundingAward.AwardState.ACTIVE,
+        )
+        .select_related("measure", "project")
+        .order_by("-amount", "pk")
+    )
+    best = active[0] if active else None
+    if best is not None and value <= best.amount:
+        raise InvalidInput(
+            fields={
+                "amount": [
+                    _(
+                        "从优、就高、不重复：%(org)s在同类支持中已有有效支持 %(existing)s元"
+                        "（%(measure)s，项目 %(code)s），新登记金额 %(amount)s元不高于现有金额，不予重复支持。"
+                    )
+                    % {
+                        "org": beneficiary.name,
+                        "existing": _yuan(best.amount),
+                        "measure": best.measure.name_zh,
+                        "code": best.project.code,
+                        "amount": _yuan(value),
+                    }
+                ]
+            }
+        )
+    return beneficiary, measure, value, base, active
+
+
+def _project_for_funding(actor: Any, project_id: Any) -> Project:
+    try:
+        project = Project.objects.get(pk=project_id)
+    except (Project.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound() from exc
+    if not actor.has_perm("projects.manage_funding", project):
+        raise Forbidden(_("只有管理员可以登记资金支持。"))
+    return project
+
+
+def funding_award_check(
+    *, actor: Any, project_id: Any, beneficiary_id: Any, measure_code: str, amount: Any, base_amount: Any = None
+) -> None:
+    """Everything ``funding_award_add`` would refuse, without saving or locking (admin form, API
+    validation). ``funding_award_add`` checks again under the locks."""
+    project = _project_for_funding(actor, project_id)
+    _award_clean(
+        project=project,
+        beneficiary_id=beneficiary_id,
+        measure_code=measure_code,
+        amount=amount,
+        base_amount=base_amount,
+        lock=False,
+    )
+
+
 def funding_award_add(
     *,
     actor: Any,
@@ -108,82 +211,18 @@ def funding_award_add(
     Refuses (InvalidInput, field named, nothing saved): an unknown beneficiary or measure, a bad
     amount, a missing ``base_amount`` for a ratio measure, an amount over a cap (message names the
     cap), or an amount not higher than the beneficiary's active award in the same overlap group
-    (从优、就高、不重复). A higher amount supersedes that award.
+    (从优、就高、不重复). A higher amount supersedes that award (status, ``superseded_by``, audit row).
     """
     with transaction.atomic():
-        try:
-            project = Project.objects.get(pk=project_id)
-        except (Project.DoesNotExist, TypeError, ValueError) as exc:
-            raise NotFound() from exc
-        if not actor.has_perm("projects.manage_funding", project):
-            raise Forbidden(_("只有管理员可以登记资金支持。"))
-        errors: dict[str, list[str]] = {}
-        if project.status in CLOSED_PROJECT_STATES:
-            errors["project_id"] = [_("项目已“%(state)s”，不能再登记资金支持。") % {"state": project.get_status_display()}]
-        measure = SupportMeasure.objects.filter(code=str(measure_code or "").strip()).first()
-        if measure is None:
-            errors["measure_code"] = [_("未知的支持措施：%(code)s。") % {"code": measure_code}]
-        # Lock the beneficiary first: every award for it serialises here, even when it has none yet.
-        try:
-            beneficiary = Organisation.objects.select_for_update().filter(pk=beneficiary_id).first()
-        except (TypeError, ValueError):
-            beneficiary = None
-        if beneficiary is None:
-            errors["beneficiary_id"] = [_("未知的受益单位。")]
-        value = _money(amount, "amount", errors)
-        base = None
-        if measure is not None and measure.ratio_cap is not None:
-            base = _money(base_amount, "base_amount", errors)
-            if "base_amount" in errors:
-                base_label = SupportMeasure.RatioBase(measure.ratio_base).label if measure.ratio_base else _("基数")
-                errors["base_amount"] = [
-                    _("“%(measure)s”按比例支持，必须填写%(base)s（元）：%(detail)s")
-                    % {"measure": measure.name_zh, "base": base_label, "detail": errors["base_amount"][0]}
-                ]
-        elif base_amount not in (None, ""):
-            base = _money(base_amount, "base_amount", errors)
-        if errors:
-            raise InvalidInput(fields=errors)
-        assert measure is not None and value is not None and beneficiary is not None
-        cap = measure_max_amount(measure, base if measure.ratio_cap is not None else None)
-        if cap is not None and value > cap:
-            raise InvalidInput(
-                _("超出支持上限。%(cap)s") % {"cap": measure_cap_text(measure, base)},
-                fields={
-                    "amount": [
-                        _("%(amount)s元超出上限——%(cap)s。") % {"amount": _yuan(value), "cap": measure_cap_text(measure, base)}
-                    ]
-                },
-            )
-        active = list(
-            FundingAward.objects.select_for_update()
-            .filter(
-                beneficiary=beneficiary,
-                measure__overlap_group=measure.overlap_group,
-                status=FundingAward.AwardState.ACTIVE,
-            )
-            .select_related("measure", "project")
-            .order_by("-amount", "pk")
+        project = _project_for_funding(actor, project_id)
+        beneficiary, measure, value, base, active = _award_clean(
+            project=project,
+            beneficiary_id=beneficiary_id,
+            measure_code=measure_code,
+            amount=amount,
+            base_amount=base_amount,
+            lock=True,
         )
-        best = active[0] if active else None
-        if best is not None and value <= best.amount:
-            raise InvalidInput(
-                fields={
-                    "amount": [
-                        _(
-                            "从优、就高、不重复：%(org)s在同类支持中已有有效支持 %(existing)s元"
-                            "（%(measure)s，项目 %(code)s），新登记金额 %(amount)s元不高于现有金额，不予重复支持。"
-                        )
-                        % {
-                            "org": beneficiary.name,
-                            "existing": _yuan(best.amount),
-                            "measure": best.measure.name_zh,
-                            "code": best.project.code,
-                            "amount": _yuan(value),
-                        }
-                    ]
-                }
-            )
         award = FundingAward.objects.create(
             project=project,
             beneficiary=beneficiary,
