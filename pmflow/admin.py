@@ -98,6 +98,12 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     )
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # The trail of one object: ?content_type__id__exact=<ct>&object_id=<pk> (linked from object pages).
+        if lookup in ("object_id", "object_id__exact", "content_type__id__exact", "content_type_id"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         from pmflow.rules import is_programme_admin
 

@@ -48,3 +48,33 @@ def test_filters_by_actor_action_model_and_date():
     assert audit_trail(project, date_from=today + dt.timedelta(days=1)).count() == 0
     assert audit_trail(project, date_to=today - dt.timedelta(days=1)).count() == 0
     assert audit_trail(actor=first).count() == AuditEntry.objects.filter(actor=first).count() == 1
+
+
+def test_admin_changelist_filters_the_trail_by_object_actor_and_date(client):
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    project = project_in_state(ProjectState.ACTIVE)
+    other = project_in_state(ProjectState.ACTIVE)
+    admin = make_admin()
+    project_transition(actor=admin, project_id=project.pk, name="suspend", reason="本项目理由")
+    project_transition(actor=make_admin(), project_id=other.pk, name="suspend", reason="其他项目理由")
+    client.force_login(admin)
+    url = reverse("admin:pmflow_auditentry_changelist")
+    ct = ContentType.objects.get_for_model(Project)
+
+    html = client.get(url, {"content_type__id__exact": ct.pk, "object_id": project.pk}).content.decode()
+    assert "本项目理由" in html and "其他项目理由" not in html
+    html = client.get(url, {"actor__id__exact": admin.pk}).content.decode()
+    assert "本项目理由" in html and "其他项目理由" not in html
+    today = timezone.localdate()
+    html = client.get(
+        url, {"created_at__gte": today.isoformat(), "created_at__lt": (today + dt.timedelta(days=1)).isoformat()}
+    ).content.decode()
+    assert "本项目理由" in html and "其他项目理由" in html
+    tomorrow = today + dt.timedelta(days=1)
+    response = client.get(
+        url, {"created_at__gte": tomorrow.isoformat(), "created_at__lt": (tomorrow + dt.timedelta(days=1)).isoformat()}
+    )
+    assert response.status_code == 200
+    assert "本项目理由" not in response.content.decode()
