@@ -37,6 +37,7 @@ from projects.services.projects import (
     project_transition,
     project_update,
 )
+from projects.services.teams import pm_team_lead_membership_ensure
 
 
 class PmflowAdmin(ProgrammeAdminAccessMixin, admin.ModelAdmin):
@@ -99,6 +100,11 @@ class PMTeamAdmin(PmflowAdmin):
     filter_horizontal = ("fields",)
     raw_id_fields = ("lead",)
     inlines = [PMTeamMembershipInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The lead acts for the team only as a member (role lead): keep that true after any edit.
+        pm_team_lead_membership_ensure(actor=request.user, team_id=form.instance.pk)
 
 
 @admin.register(PMTeamMembership)

@@ -124,3 +124,24 @@ def pm_team_member_add(*, actor: Any, team_id: Any, user: Any, role: str = PMTea
         membership = PMTeamMembership.objects.create(team=team, user=person, role=role)
         audit_record(obj=team, actor=actor, action="member_add", data={"user": person.pk, "role": role})
     return membership
+
+
+def pm_team_lead_membership_ensure(*, actor: Any, team_id: Any) -> PMTeamMembership:
+    """Make sure the team's lead is a member with role lead (used after an admin edits a team, so a
+    new or changed lead can act for the team at once). Idempotent."""
+    _require_admin(actor)
+    with transaction.atomic():
+        try:
+            team = PMTeam.objects.select_for_update().get(pk=team_id)
+        except (PMTeam.DoesNotExist, ValueError, TypeError) as exc:
+            raise NotFound() from exc
+        membership, created = PMTeamMembership.objects.get_or_create(
+            team=team, user_id=team.lead_id, defaults={"role": PMTeamMembership.Role.LEAD}
+        )
+        if not created and membership.role != PMTeamMembership.Role.LEAD:
+            membership.role = PMTeamMembership.Role.LEAD
+            membership.save(update_fields=["role"])
+            created = True
+        if created:
+            audit_record(obj=team, actor=actor, action="member_add", data={"user": team.lead_id, "role": "lead"})
+    return membership

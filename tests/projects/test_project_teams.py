@@ -84,3 +84,29 @@ def test_member_add_validates_role_and_duplicates():
     with pytest.raises(InvalidInput) as exc:
         pm_team_member_add(actor=admin, team_id=team.pk, user=UserFactory(), role="boss")
     assert "role" in exc.value.fields
+
+
+def test_team_added_in_admin_gets_its_lead_as_lead_member(client):
+    from django.urls import reverse
+
+    from projects.models import Field
+
+    lead = UserFactory()
+    client.force_login(make_admin())
+    response = client.post(
+        reverse("admin:projects_pmteam_add"),
+        {
+            "code": "fusion-pm",
+            "name": "聚变项目经理团队",
+            "lead": lead.pk,
+            "fields": [Field.objects.get(code="fusion").pk],
+            "term_start": "2025-10-01",
+            "term_end": "2028-09-30",
+            "non_consensus_quota": 2,
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    team = PMTeam.objects.get(code="fusion-pm")
+    assert team.memberships.get(user=lead).role == PMTeamMembership.Role.LEAD
