@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -124,26 +124,46 @@ def change_request_preview_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "milestones/partials/change_preview.html",
-        {"form": form, "rows": _preview_rows(preview), "error": error},
+        {"form": form, "rows": _preview_rows(preview, project), "error": error},
     )
 
 
-def _preview_rows(preview: Any) -> list[dict[str, Any]]:
-    """Flatten ``{"before": {...}, "after": {...}}`` (nested one level, e.g. per milestone) into rows."""
+def _preview_rows(preview: Any, project: Project) -> list[dict[str, Any]]:
+    """Flatten the before/after copies (``{"<model>:<pk>": {field: value}}``) into table rows, with
+    readable object names (milestones, routes, the project) and field labels. Two queries."""
     if not preview:
         return []
     before, after = preview.get("before", {}) or {}, preview.get("after", {}) or {}
+    names: dict[str, str] = {f"project:{project.pk}": f"{project.code}"}
+    for m in Milestone.objects.filter(project_id=project.pk).only("pk", "sequence", "title"):
+        names[f"milestone:{m.pk}"] = f"M{m.sequence} {m.title}"
+    for r in TechnologyRoute.objects.filter(project_id=project.pk).only("pk", "name"):
+        names[f"technologyroute:{r.pk}"] = r.name
+    models_by_name = {"milestone": Milestone, "project": Project, "technologyroute": TechnologyRoute}
     rows = []
-    for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
+    for key in dict.fromkeys([*before.keys(), *after.keys()]):
         b, a = before.get(key), after.get(key)
-        if isinstance(b, dict) or isinstance(a, dict):
-            b, a = b or {}, a or {}
-            for sub in dict.fromkeys([*b.keys(), *a.keys()]):
-                rows.append(
-                    {"item": key, "field": sub, "before": b.get(sub), "after": a.get(sub), "changed": b.get(sub) != a.get(sub)}
-                )
-        else:
+        if not (isinstance(b, dict) or isinstance(a, dict)):
             rows.append({"item": "", "field": key, "before": b, "after": a, "changed": b != a})
+            continue
+        b, a = b or {}, a or {}
+        model = models_by_name.get(str(key).split(":")[0])
+        for sub in dict.fromkeys([*b.keys(), *a.keys()]):
+            label = sub
+            if model is not None:
+                try:
+                    label = str(model._meta.get_field(sub).verbose_name)
+                except FieldDoesNotExist:
+                    label = sub
+            rows.append(
+                {
+                    "item": names.get(key, key),
+                    "field": label,
+                    "before": b.get(sub),
+                    "after": a.get(sub),
+                    "changed": b.get(sub) != a.get(sub),
+                }
+            )
     return rows
 
 
@@ -161,7 +181,7 @@ def _change_request_for(user: Any, pk: int) -> ChangeRequest:
 def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cr = _change_request_for(request.user, pk)
     if cr.status in ("applied",):
-        rows = _preview_rows({"before": cr.before, "after": cr.after})
+        rows = _preview_rows({"before": cr.before, "after": cr.after}, cr.project)
     else:
         rows = []
     return render(

@@ -161,6 +161,7 @@ def t(lang: str, zh: str, en: str) -> str:
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_whole_story_in_the_browser(browser, live_server, lang):
     from milestones.models import ChangeRequest, GateReview, Milestone, ReviewerAssignment, Scorecard
+    from pmflow.workdays import add_workdays
     from projects.models import KeyTaskList, Project, Task, TaskCategory
 
     cast = _cast()
@@ -327,15 +328,20 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         # 6. Reschedule M1 with a preview, approval and application; the timeline moves.
         m1 = Milestone.objects.filter(project=project).order_by("sequence").first()
         old_due = m1.current_due
-        new_due = old_due + dt.timedelta(days=28)
+        new_due = add_workdays(old_due, 20)  # a working day, four working weeks later
         story.go(pm_page, f"{reverse('milestones:change_request_new')}?project={project.pk}&kind=reschedule")
         pm_page.select_option("select[name=milestone]", str(m1.pk))
         pm_page.fill("input[name=new_due]", new_due.isoformat())
         pm_page.fill("textarea[name=reason]", t(lang, "关键器件交付延期四周。", "Key components arrive four weeks late."))
         pm_page.click("#preview-button")
+        # M3 is due on the project's end date: shifting it needs the end extended too — the preview says so.
+        pm_page.wait_for_selector("#preview-error")
+        assert project.planned_end.isoformat() in pm_page.inner_text("#preview-error")
+        pm_page.fill("input[name=extend_end_to]", (project.planned_end + dt.timedelta(days=60)).isoformat())
+        pm_page.click("#preview-button")
         pm_page.wait_for_selector("#preview-table")
         preview = pm_page.inner_text("#preview")
-        assert old_due.isoformat() in preview
+        assert old_due.isoformat() in preview and new_due.isoformat() in preview
         story.shot(pm_page, "10-change-request-preview")
         assert not ChangeRequest.objects.filter(project=project).exists()  # the preview saves nothing
         pm_page.click("#submit-button")
@@ -355,6 +361,8 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         m1.refresh_from_db()
         assert m1.current_due != old_due
         assert m1.baseline_due <= old_due
+        project.refresh_from_db()
+        assert project.planned_end == dt.date(2029, 12, 28) + dt.timedelta(days=60)
 
         project_url = _url("projects:detail", project.pk)
         if project_url:
