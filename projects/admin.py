@@ -254,10 +254,6 @@ class ProjectAdmin(FSMTransitionAdminMixin, PmflowAdmin):
         obj.pk = saved.pk
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k not in ("_state", "status")})
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # Inlines are read-only; nothing related is saved from this form.
-        return None
-
     def fsm_transition_run(self, request: HttpRequest, obj: Any, name: str, reason: str) -> Any:
         return project_transition(actor=request.user, project_id=obj.pk, name=name, reason=reason)
 

@@ -63,3 +63,42 @@ def test_fields_of_a_submitted_project_are_read_only_in_admin(client):
     readonly = model_admin.get_readonly_fields(Req(), project)
     for name in ("title", "budget", "planned_end", "pm_team", "status"):
         assert name in readonly
+
+
+def test_admin_edit_of_a_draft_goes_through_project_update(client, form_data):
+    from projects.services.projects import project_create
+
+    admin = make_admin()
+    project = project_create(actor=admin, data={**form_data, "field": "fusion", "window_extended_to": None})
+    client.force_login(admin)
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    page = client.get(url)
+    # resubmit the rendered form (with its inline management forms) with a changed title
+    data = {}
+    for formset in page.context["inline_admin_formsets"]:
+        mgmt = formset.formset.management_form
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            data[f"{mgmt.prefix}-{name}"] = mgmt[name].value()
+    data.update({**form_data, "title": "改名后的项目"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Project.objects.get(pk=project.pk).title == "改名后的项目"
+    assert audit_trail_for(project).first().action == "update"
+
+
+def test_saving_the_change_form_of_an_active_project_changes_nothing(client, form_data):
+    project = project_in_state("active")
+    client.force_login(make_admin())
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    page = client.get(url)
+    data = {}
+    for formset in page.context["inline_admin_formsets"]:
+        mgmt = formset.formset.management_form
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            data[f"{mgmt.prefix}-{name}"] = mgmt[name].value()
+    before = Project.objects.filter(pk=project.pk).values().get()
+    response = client.post(url, {**data, **form_data, "title": "想改名"})
+    assert response.status_code == 302
+    after = Project.objects.filter(pk=project.pk).values().get()
+    assert after == before
+    assert not audit_trail_for(project).exists()
