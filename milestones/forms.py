@@ -141,9 +141,10 @@ class ChangeRequestBaseForm(forms.Form):
             self.fields["milestone"] = forms.TypedChoiceField(
                 label=_("里程碑"),
                 coerce=int,
-                choices=[(m.pk, f"M{m.sequence} {m.title}") for m in milestones],
+                choices=[(m.pk, f"M{m.sequence} {m.title}（{m.current_due:%Y-%m-%d}）") for m in milestones],
             )
-            self.order_fields(["milestone"])
+        # The milestone first, the kind's own fields next, the reason last.
+        self.order_fields(["milestone", *[n for n in self.fields if n not in ("milestone", "reason")], "reason"])
 
     def milestone_id(self) -> int | None:
         return self.cleaned_data.get("milestone") if self.needs_milestone else None

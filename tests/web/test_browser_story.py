@@ -13,7 +13,8 @@ test server on PostgreSQL, as each role would walk it — once in Chinese, once 
 7. another team's PM gets a friendly 403/404 for this project.
 
 Pages that do not exist (yet) are driven through the same services in the test set-up; each such
-step says so. Screenshots go to docs/screenshots/ when PMFLOW_SCREENSHOTS=1 (Chinese run only).
+step says so. Screenshots go to docs/screenshots/ when PMFLOW_SCREENSHOTS=1 (every page in Chinese, the
+chair's page in English too).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 
@@ -113,7 +115,7 @@ class Story:
         self.browser = browser
         self.base = live_server.url
         self.lang = lang
-        self.shots = lang == "zh-hans" and os.environ.get("PMFLOW_SCREENSHOTS") == "1"
+        self.shots = os.environ.get("PMFLOW_SCREENSHOTS") == "1"
         self.contexts: list[Any] = []
         self.switched = False
         self.skipped_pages: list[str] = []
@@ -122,6 +124,9 @@ class Story:
         ctx = self.browser.new_context(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
         ctx.set_default_timeout(15_000)
         self.contexts.append(ctx)
+        if self.lang == "en" and self.switched:
+            # The first user switched through the top bar; the others carry the same cookie.
+            ctx.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": self.base}])
         page = ctx.new_page()
         page.goto(self.base + reverse("login"))
         page.fill("#id_username", username)
@@ -129,11 +134,12 @@ class Story:
         page.click("#login-form button[type=submit]")
         page.wait_for_load_state()
         assert "/login/" not in page.url, f"{username} could not log in"
-        if self.lang == "en":
-            # The language switch in the top bar (set_language keeps it in a cookie for this browser).
+        if self.lang == "en" and not self.switched:
+            # The language switch in the top bar (set_language keeps the choice in a cookie).
             page.click("form.langswitch button[value=en]")
             page.wait_for_load_state()
-            assert page.locator("html").get_attribute("lang") == "en"
+            self.switched = True
+        assert page.locator("html").get_attribute("lang") == ("en" if self.lang == "en" else "zh-hans")
         return page
 
     def go(self, page, path: str):
@@ -142,6 +148,11 @@ class Story:
         return resp
 
     def shot(self, page, name: str) -> None:
+        """Every page in Chinese; one page (the chair's) in English too."""
+        if self.lang == "en":
+            if name != "06-chair-gate-decision":
+                return
+            name = "14-chair-gate-decision-en"
         if self.shots:
             SHOT_DIR.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOT_DIR / f"{name}.png"))
@@ -169,7 +180,6 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
     try:
         # 1. The PM drafts a project and submits it.
         pm_page = story.as_user("pm")
-        story.shot(pm_page, "01-landing-pm")
         project = _pm_drafts_and_submits(story, pm_page, cast)
         assert project.status == "submitted"
 
@@ -242,7 +252,7 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
             page.click("#scorecard-form button[value=save]")
             page.wait_for_load_state()
             if i == 1:
-                story.shot(page, "04-reviewer-scorecard-draft")
+                story.shot(page, "04-reviewer-scorecard")
             page.click("#scorecard-form button[value=submit]")
             page.wait_for_load_state()
             assert page.locator(".scorecard-readonly").is_visible()
@@ -271,6 +281,7 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
             "#non-consensus-approval textarea[name=endorsement]",
             t(lang, "项目经理团队背书：首笔资金减半，首个关口提前。", "PM lead endorses the risk-controlled track."),
         )
+        chair_page.locator("#non-consensus-approval").scroll_into_view_if_needed()
         story.shot(chair_page, "07-chair-non-consensus-approval")
         chair_page.click("#non-consensus-approval button[type=submit]")
         chair_page.wait_for_load_state()
@@ -342,6 +353,7 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         pm_page.wait_for_selector("#preview-table")
         preview = pm_page.inner_text("#preview")
         assert old_due.isoformat() in preview and new_due.isoformat() in preview
+        pm_page.locator("#preview").scroll_into_view_if_needed()
         story.shot(pm_page, "10-change-request-preview")
         assert not ChangeRequest.objects.filter(project=project).exists()  # the preview saves nothing
         pm_page.click("#submit-button")
@@ -431,7 +443,6 @@ def _pm_drafts_and_submits(story: Story, page, cast: dict[str, Any]):
     detail = _url("projects:detail", project.pk)
     if detail:
         story.go(page, detail)
-        story.shot(page, "02-project-draft-page")
         _transition_button(page, project.pk, "submit").click()
         page.wait_for_load_state()
     else:
