@@ -26,12 +26,15 @@ def notifications_deliver() -> int:
 
 
 @shared_task(name="pmflow.reminders_sweep", **RETRY)
-def reminders_sweep() -> int:
+def reminders_sweep(today: str | None = None) -> int:
     """Daily (beat): write due / overdue / escalation reminders to the outbox; delivery is
-    enqueued on commit. Does nothing on a non-working day."""
+    enqueued on commit. Does nothing on a non-working day. ``today`` (ISO date) is for reruns of a
+    missed day; beat passes nothing."""
+    import datetime as dt
+
     from pmflow.services.reminders import reminders_sweep as sweep
 
-    return sweep()
+    return sweep(today=dt.date.fromisoformat(today) if today else None)
 
 
 @shared_task(name="pmflow.notifications_send_digests", **{**RETRY, "autoretry_for": (*RETRY["autoretry_for"], IntegrityError)})

@@ -137,16 +137,28 @@ def task_statuses_recalculate(*, task_list_ids: Iterable[int] | None = None, tod
         list_ids = list(KeyTaskList.objects.order_by("pk").values_list("pk", flat=True))
     else:
         list_ids = sorted({int(i) for i in task_list_ids})
+    if task_list_ids is not None and len(list_ids) <= LIST_BATCH_SIZE:
+        # A one-list (after-change) run is one transaction: readers never see a task's new status
+        # with the old roll-up or project health.
+        with transaction.atomic():
+            return _recalculate_batches(list_ids, today=today, contiguous=False)
+    return _recalculate_batches(list_ids, today=today, contiguous=task_list_ids is None)
+
+
+def _recalculate_batches(list_ids: Sequence[int], *, today: dt.date, contiguous: bool) -> int:
+    """``contiguous``: list_ids are ALL lists in id order, so a batch is the id range lo..hi (a range
+    scan) rather than an IN list."""
     status_expr = task_status_expression(today=today)
     changed = 0
     for batch in _chunks(list_ids, LIST_BATCH_SIZE):
         with transaction.atomic():
             # ONE statement per batch; the WHERE keeps unchanged rows out of the write entirely.
-            lo, hi = batch[0], batch[-1]
-            scope = Q(task_list_id__gte=lo, task_list_id__lte=hi) if task_list_ids is None else Q(task_list_id__in=batch)
+            scope = Q(task_list_id__gte=batch[0], task_list_id__lte=batch[-1]) if contiguous else Q(task_list_id__in=batch)
             changed += Task.objects.filter(scope).filter(~Q(status=status_expr)).update(status=status_expr)
-            task_list_rollups_recalculate(task_list_ids=batch, contiguous=task_list_ids is None)
-    if task_list_ids is not None:
+            task_list_rollups_recalculate(task_list_ids=batch, contiguous=contiguous)
+    if contiguous:
+        project_health_recalculate(project_ids=None, today=today)
+    else:
         project_scope = list(
             KeyTaskList.objects.filter(pk__in=list_ids, project__isnull=False)
             .order_by()
@@ -155,8 +167,6 @@ def task_statuses_recalculate(*, task_list_ids: Iterable[int] | None = None, tod
         )
         if project_scope:
             project_health_recalculate(project_ids=project_scope, today=today)
-    else:
-        project_health_recalculate(project_ids=None, today=today)
     return changed
 
 
