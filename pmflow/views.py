@@ -6,6 +6,7 @@ Views stay thin: read through selectors, write through services, map application
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -19,8 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from pmflow.errors import NotFound
 from pmflow.forms import LoginForm, NotificationPreferenceForm
 from pmflow.models import Notification, NotificationPreference, User
+from pmflow.selectors import notifications_for, unread_count
+from pmflow.services.delivery import notification_mark_read, notifications_mark_all_read
 from projects.selectors.dashboard import request_roles
 
 NOTIFICATIONS_PAGE_SIZE = 25
@@ -82,85 +86,54 @@ def lockout_response(
 
 
 # --- notifications ----------------------------------------------------------------------------------
-def _notification_services() -> tuple[Any, Any]:
-    """The notification read services (helper-owned ``pmflow.services``), resolved lazily."""
-    import importlib
-
-    for module_name in ("pmflow.services.notifications", "pmflow.services", "pmflow.notifications"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        mark_one = getattr(module, "notification_mark_read", None)
-        mark_all = getattr(module, "notifications_mark_all_read", None)
-        if mark_one and mark_all:
-            return mark_one, mark_all
-    return None, None
-
-
-def _unread_count(user: User) -> int:
-    try:
-        from pmflow.selectors import unread_count
-    except ImportError:
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return unread_count(user)
-
-
 @login_required
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """The in-app inbox: newest first, unread highlighted, paginated (fixed queries)."""
-    qs = Notification.objects.filter(recipient=request.user).only(
+    show = request.GET.get("show", "all")
+    qs = notifications_for(request.user, unread_only=show == "unread").only(
         "id", "kind", "subject", "body", "url", "due_date", "read_at", "created_at"
     )
-    show = request.GET.get("show", "all")
-    if show == "unread":
-        qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pmflow/notifications.html", {"page": page, "rows": page.object_list, "show": show})
 
 
 def _after_read(request: HttpRequest, row: Notification | None) -> HttpResponse:
-    import json
-
-    unread = _unread_count(request.user)
-    if request.htmx and row is not None:
+    """htmx: the updated row (or a refresh) plus an HX-Trigger that updates the unread badge;
+    a plain form post: back to the inbox."""
+    if not request.htmx:
+        return redirect(url_has_allowed_host_and_scheme_or(request, request.POST.get("next"), reverse("notifications")))
+    if row is not None:
         response = render(request, "pmflow/partials/notification_row.html", {"n": row})
-    elif request.htmx:
+    else:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
-    else:
-        return redirect(request.POST.get("next") or "notifications")
-    response["HX-Trigger"] = json.dumps({"pmflow:unread": unread})
+    response["HX-Trigger"] = json.dumps({"pmflow:unread": unread_count(request.user)})
     return response
+
+
+def url_has_allowed_host_and_scheme_or(request: HttpRequest, url: str | None, fallback: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return fallback
 
 
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    mark_one, _mark_all = _notification_services()
-    if not Notification.objects.filter(pk=pk, recipient=request.user).exists():
-        raise Http404(_("通知不存在。"))
-    if mark_one is not None:
-        mark_one(user=request.user, notification_id=pk)
-    else:  # until the notification services land: a single guarded update of the user's own row
-        from django.utils import timezone
-
-        Notification.objects.filter(pk=pk, recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    row = Notification.objects.get(pk=pk, recipient=request.user)
+    try:
+        row = notification_mark_read(actor=request.user, notification_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return _after_read(request, row)
 
 
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    _mark_one, mark_all = _notification_services()
-    if mark_all is not None:
-        mark_all(user=request.user)
-    else:
-        from django.utils import timezone
-
-        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    notifications_mark_all_read(actor=request.user)
     if not request.htmx:
         messages.success(request, _("已将全部通知标为已读。"))
     return _after_read(request, None)

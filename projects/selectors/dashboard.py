@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pmflow.models import AuditEntry, Notification, User
+from pmflow.models import AuditEntry, Notification, NotificationKind, User
 from pmflow.rules import PROGRAMME_ADMIN_GROUP
 from projects.models import Direction, Field, FundingAward, KeyTaskList, PMTeam, PMTeamMembership, Project, Task, TaskStatus, Tier
 from projects.models.projects import Health, ProjectState
@@ -55,6 +55,7 @@ def user_roles(user: Any) -> Roles:
 
     unread = (
         Notification.objects.filter(recipient_id=OuterRef("pk"), read_at__isnull=True)
+        .exclude(kind=NotificationKind.DIGEST)
         .order_by()
         .values("recipient_id")
         .annotate(n=Count("id"))
