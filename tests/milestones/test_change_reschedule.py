@@ -174,6 +174,7 @@ def test_the_preview_shows_the_cascade_and_saves_nothing(chain):
     )
     assert preview["after"][f"milestone:{m[1].pk}"] == {"current_due": "2026-10-09"}
     assert preview["before"][f"milestone:{m[1].pk}"] == {"current_due": "2026-09-29"}
+    assert "M2“里程碑2”" in preview["labels"][f"milestone:{m[1].pk}"]
     assert not chain.project.change_requests.exists()
     assert Milestone.objects.get(pk=m[1].pk).current_due == D(2026, 9, 29)
 
