@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from milestones.models import (
     Assessment,
+    AssessmentRecommendation,
     AssessmentRound,
+    ChangeKind,
     ChangeRequest,
+    DecisionOutcome,
+    GateCriterion,
     GateDecision,
+    GateKind,
     GateReview,
     Milestone,
+    Rating,
+    Recommendation,
     ReviewerAssignment,
     Scorecard,
     TrancheRelease,
@@ -18,6 +27,11 @@ from milestones.models import (
 from pmflow.api.transitions import available_transitions_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
+
+# --- which transitions the transitions endpoint runs (the rest follow from decisions / changes) ----------
+MILESTONE_EXPOSED = ("start", "submit", "resume", "conditions_met")
+GATE_EXPOSED = ("open", "close", "cancel")
+CHANGE_EXPOSED = ("submit", "withdraw", "approve", "reject", "apply")
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -46,7 +60,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class MilestoneDetailSerializer(MilestoneSerializer):
-    available_transitions = available_transitions_field(Milestone)
+    available_transitions = available_transitions_field(Milestone, MILESTONE_EXPOSED)
 
     class Meta(MilestoneSerializer.Meta):
         fields = [*MilestoneSerializer.Meta.fields, "available_transitions"]
@@ -80,7 +94,7 @@ class GateReviewSerializer(serializers.ModelSerializer):
 
 
 class GateReviewDetailSerializer(GateReviewSerializer):
-    available_transitions = available_transitions_field(GateReview)
+    available_transitions = available_transitions_field(GateReview, GATE_EXPOSED)
 
     class Meta(GateReviewSerializer.Meta):
         fields = [*GateReviewSerializer.Meta.fields, "available_transitions"]
@@ -163,7 +177,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
 
 class ChangeRequestDetailSerializer(ChangeRequestSerializer):
-    available_transitions = available_transitions_field(ChangeRequest)
+    available_transitions = available_transitions_field(ChangeRequest, CHANGE_EXPOSED)
 
     class Meta(ChangeRequestSerializer.Meta):
         fields = [*ChangeRequestSerializer.Meta.fields, "available_transitions"]
@@ -206,3 +220,101 @@ class TrancheReleaseSerializer(serializers.ModelSerializer):
         model = TrancheRelease
         fields = ["id", "milestone", "project", "amount", "released_by", "released_at"]
         read_only_fields = fields
+
+
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# --- input (types only; the services validate the rules) -------------------------------------------------
+class CriterionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=GateCriterion.Kind.choices)
+    title = serializers.CharField(max_length=200)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"), required=False, default=0)
+
+
+class GateScheduleSerializer(serializers.Serializer):
+    project = id_field()
+    kind = serializers.ChoiceField(choices=GateKind.choices)
+    committee = id_field()
+    quorum = serializers.IntegerField(min_value=1, max_value=100, required=False, default=3)
+    milestone = id_field(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    criteria = CriterionInputSerializer(many=True, required=False, allow_null=True, default=None, max_length=100)
+
+
+class ReviewerAssignSerializer(serializers.Serializer):
+    reviewer = id_field(help_text="User id of the reviewer.")
+
+
+class ConflictDeclareSerializer(serializers.Serializer):
+    has_conflict = serializers.BooleanField()
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class ScorecardInputSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="`{criterion_id: true|false (must-meet) or 0–100 (should-meet)}`.",
+    )
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices, required=False, allow_blank=True, default="")
+    champion = serializers.BooleanField(required=False, default=False)
+    comments = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+
+
+class ConditionInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    due_date = serializers.DateField()
+
+
+class GateDecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    rationale = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    conditions = ConditionInputSerializer(many=True, required=False, allow_null=True, default=None, max_length=100)
+    new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ChangeRequestInputSerializer(serializers.Serializer):
+    project = id_field()
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    milestone = id_field(required=False, allow_null=True, default=None)
+    payload = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    reason = serializers.CharField(max_length=20000)
+    assessment = id_field(required=False, allow_null=True, default=None)
+
+
+class ChangeRequestPreviewInputSerializer(serializers.Serializer):
+    project = id_field()
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    milestone = id_field(required=False, allow_null=True, default=None)
+    payload = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+
+
+class ChangeRequestPreviewSerializer(serializers.Serializer):
+    payload = serializers.DictField(child=serializers.JSONField())
+    before = serializers.DictField(child=serializers.JSONField())
+    after = serializers.DictField(child=serializers.JSONField())
+
+
+class AssessmentRoundOpenSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    label = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AssessmentSubmitSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=Rating.choices)
+    time = serializers.ChoiceField(choices=Rating.choices)
+    cost = serializers.ChoiceField(choices=Rating.choices)
+    risk = serializers.ChoiceField(choices=Rating.choices)
+    transfer = serializers.ChoiceField(choices=Rating.choices)
+    overall = serializers.ChoiceField(choices=Rating.choices)
+    recommendation = serializers.ChoiceField(choices=AssessmentRecommendation.choices)
+    comments = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")

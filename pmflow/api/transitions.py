@@ -9,7 +9,7 @@ waits on the row lock and then fails ``can_proceed``: 409.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
@@ -24,9 +24,6 @@ from rest_framework.response import Response
 
 from pmflow.transitions import transition_run, transitions_available
 
-#: signature of a transition runner: (actor, pk, name, reason) -> the updated object
-Runner = Callable[..., models.Model]
-
 
 class TransitionRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
@@ -40,44 +37,51 @@ class AvailableTransitionsField(serializers.Field):
     """Names of the transitions the requesting user may take on this object now. Costs rules
     queries per object, so it is on detail serializers only (lists keep a fixed query count)."""
 
+    exposed: tuple[str, ...] | None = None
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs["read_only"] = True
         kwargs["source"] = "*"
-        kwargs.setdefault("help_text", "Transitions the requesting user may take now.")
+        kwargs.setdefault("help_text", "Transitions the requesting user may take now through the transitions endpoint.")
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> list[str]:
         request = self.context.get("request")
         if request is None:
             return []
-        return transitions_available(value, request.user)
+        names = transitions_available(value, request.user)
+        return [n for n in names if self.exposed is None or n in self.exposed]
 
 
-def available_transitions_field(model: type[models.Model]) -> AvailableTransitionsField:
-    """A field instance whose OpenAPI schema is an array of ``model``'s transition names."""
-    cls = type(f"{model._meta.object_name}AvailableTransitionsField", (AvailableTransitionsField,), {})
-    cls = extend_schema_field({"type": "array", "items": {"type": "string", "enum": transition_names(model)}})(cls)
+def available_transitions_field(model: type[models.Model], exposed: Iterable[str] | None = None) -> AvailableTransitionsField:
+    """A field listing the transitions (of ``exposed``, default all of ``model``'s) the user may take
+    now; its OpenAPI schema is an array of those names."""
+    names = list(exposed) if exposed is not None else transition_names(model)
+    cls = type(
+        f"{model._meta.object_name}AvailableTransitionsField",
+        (AvailableTransitionsField,),
+        {"exposed": tuple(names)},
+    )
+    cls = extend_schema_field({"type": "array", "items": {"type": "string", "enum": names}})(cls)
     return cls()
 
 
-def generic_runner(model: type[models.Model]) -> Runner:
-    def run(*, actor: Any, pk: Any, name: str, reason: str) -> models.Model:
-        return transition_run(model=model, pk=pk, name=name, actor=actor, reason=reason)
-
-    return run
-
-
 class TransitionViewSetMixin:
-    """Adds the transitions action. Subclasses set ``fsm_model`` and may override ``transition_runner``
-    to route a transition through the resource's own service (with its effects)."""
+    """Adds the transitions action. Subclasses set ``fsm_model`` and ``transition_services``
+    (name → ``fn(actor, pk, reason)``, the same services the web UI and admin call). Transitions
+    not in the map happen only as the effect of another action (a gate decision, an applied change
+    request) and are not exposed here: 404 like an unknown name."""
 
     fsm_model: type[models.Model]
+    transition_services: dict[str, Callable[[Any, Any, str], Any]] | None = None
 
-    def transition_runner(self, name: str) -> Runner:
-        return generic_runner(self.fsm_model)
+    def exposed_transitions(self) -> list[str]:
+        if self.transition_services is None:
+            return transition_names(self.fsm_model)
+        return list(self.transition_services)
 
     def _run_transition(self, request: Request, pk: Any, transition: str) -> Response:
-        if transition not in transition_names(self.fsm_model):
+        if transition not in self.exposed_transitions():
             raise NotFound(_("未知的状态转换：%(name)s") % {"name": transition})
         obj = self.get_object()  # type: ignore[attr-defined]  # 404 unless visible to the user
         data = request.data if request.data is not None else {}
@@ -85,8 +89,11 @@ class TransitionViewSetMixin:
             raise ValidationError({"non_field_errors": [_("请求体必须是 JSON 对象。")]})
         body = TransitionRequestSerializer(data=data)
         body.is_valid(raise_exception=True)
-        runner = self.transition_runner(transition)
-        runner(actor=request.user, pk=obj.pk, name=transition, reason=body.validated_data.get("reason", ""))
+        reason = body.validated_data.get("reason", "")
+        if self.transition_services is None:
+            transition_run(model=self.fsm_model, pk=obj.pk, name=transition, actor=request.user, reason=reason)
+        else:
+            self.transition_services[transition](request.user, obj.pk, reason)
         fresh = self.get_queryset().get(pk=obj.pk)  # type: ignore[attr-defined]
         serializer = self.get_detail_serializer(fresh)
         return Response(serializer.data)
@@ -96,8 +103,11 @@ class TransitionViewSetMixin:
         return cls(obj, context=self.get_serializer_context())  # type: ignore[attr-defined]
 
 
-def transition_action(model: type[models.Model], detail_serializer: type[serializers.Serializer]) -> Any:
+def transition_action(
+    model: type[models.Model], detail_serializer: type[serializers.Serializer], exposed: Iterable[str] | None = None
+) -> Any:
     """The ``transitions/<name>`` action for a viewset of ``model``, with its schema."""
+    names = list(exposed) if exposed is not None else transition_names(model)
 
     @extend_schema(
         summary=f"Run a {model._meta.object_name} transition",
@@ -108,7 +118,7 @@ def transition_action(model: type[models.Model], detail_serializer: type[seriali
         ),
         parameters=[
             OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
-            OpenApiParameter("transition", OpenApiTypes.STR, OpenApiParameter.PATH, enum=transition_names(model)),
+            OpenApiParameter("transition", OpenApiTypes.STR, OpenApiParameter.PATH, enum=names),
         ],
         request=TransitionRequestSerializer,
         responses={200: detail_serializer},

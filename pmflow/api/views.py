@@ -9,7 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from pmflow.api.base import ApiReadOnlyViewSet
 from pmflow.models import AuditEntry, Notification, NotificationKind, NotificationStatus
@@ -22,6 +26,10 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "kind", "subject", "body", "url", "due_date", "status", "created_at", "read_at"]
         read_only_fields = fields
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
 
 
 class NotificationFilter(df.FilterSet):
@@ -43,6 +51,24 @@ class NotificationViewSet(ApiReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Notification]:
         return Notification.objects.filter(recipient_id=self.request.user.pk).order_by("-created_at", "-id")
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"], url_path="read")
+    def read(self, request: Request, pk: Any = None) -> Response:
+        """Mark one of your notifications read (idempotent)."""
+        from pmflow.services.delivery import notification_mark_read
+
+        row = self.get_object()
+        notification_mark_read(actor=request.user, notification_id=row.pk)
+        return self.detail_response(self.get_queryset().get(pk=row.pk))
+
+    @extend_schema(request=None, responses={200: MarkedReadSerializer})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        """Mark all your unread notifications read."""
+        from pmflow.services.delivery import notifications_mark_all_read
+
+        return Response({"marked": notifications_mark_all_read(actor=request.user)})
 
 
 # --- audit trail --------------------------------------------------------------------------------------------------

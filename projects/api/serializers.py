@@ -177,6 +177,24 @@ class ProjectInputSerializer(serializers.Serializer):
     sandbox_supervision = serializers.BooleanField(required=False)
 
 
+class NonConsensusApproveSerializer(serializers.Serializer):
+    endorsement_by = id_field(help_text="User id of the PM-team lead who endorses.")
+    endorsement = serializers.CharField(max_length=20000)
+
+
+class NonConsensusApprovalSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    pm_team = serializers.IntegerField(source="pm_team_id", read_only=True)
+    year = serializers.IntegerField(read_only=True)
+    endorsed_by = serializers.IntegerField(source="endorsed_by_id", read_only=True)
+    approved_by = serializers.IntegerField(source="approved_by_id", read_only=True)
+    first_tranche_share = serializers.DecimalField(read_only=True, max_digits=5, decimal_places=4)
+    first_gate_earlier_workdays = serializers.IntegerField(read_only=True)
+    endorsement = serializers.CharField(read_only=True)
+    approved_at = serializers.DateTimeField(read_only=True)
+
+
 class PlanVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanVersion
@@ -298,3 +316,40 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class FundingAwardInputSerializer(serializers.Serializer):
+    project = id_field()
+    beneficiary = id_field(help_text="Organisation id.")
+    measure = serializers.SlugField(max_length=40, help_text="Support measure code.")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    base_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class KeyTaskListInputSerializer(serializers.Serializer):
+    pm_team = id_field()
+    title = serializers.CharField(max_length=200)
+    project = id_field(required=False, allow_null=True, default=None)
+
+
+class TaskInputSerializer(serializers.Serializer):
+    task_list = id_field()
+    category = id_field(help_text="Task category id.")
+    title = serializers.CharField(max_length=300)
+    start_date = serializers.DateField()
+    due_date = serializers.DateField()
+    weight = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"), required=False)
+    owner = id_field(required=False, allow_null=True)
+    milestone = id_field(required=False, allow_null=True)
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    done_date = serializers.DateField(required=False, allow_null=True)
+    blocked = serializers.BooleanField(required=False)
+
+
+class TaskProgressSerializer(serializers.Serializer):
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    done_date = serializers.DateField(required=False, allow_null=True)
+    blocked = serializers.BooleanField(required=False)

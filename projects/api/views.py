@@ -15,8 +15,12 @@ from projects.api import filters, visibility
 from projects.api.serializers import (
     DirectionSerializer,
     FieldSerializer,
+    FundingAwardInputSerializer,
     FundingAwardSerializer,
+    KeyTaskListInputSerializer,
     KeyTaskListSerializer,
+    NonConsensusApprovalSerializer,
+    NonConsensusApproveSerializer,
     PlanVersionInputSerializer,
     PlanVersionSerializer,
     PMTeamCreateSerializer,
@@ -28,6 +32,8 @@ from projects.api.serializers import (
     ProjectSerializer,
     SupportMeasureSerializer,
     TaskCategorySerializer,
+    TaskInputSerializer,
+    TaskProgressSerializer,
     TaskSerializer,
     TechnologyRouteInputSerializer,
     TechnologyRouteSerializer,
@@ -103,6 +109,19 @@ class PMTeamViewSet(ApiReadOnlyViewSet):
 
 
 # --- projects ---------------------------------------------------------------------------------------------------
+def _project_service(name: str) -> Any:
+    def run(actor: Any, pk: Any, reason: str) -> Project:
+        from projects.services.projects import project_transition
+
+        return project_transition(actor=actor, project_id=pk, name=name, reason=reason)
+
+    return run
+
+
+#: every project transition goes through project_transition (as in the admin and the web UI)
+PROJECT_SERVICES = {name: _project_service(name) for name in Project.TRANSITION_PERMISSIONS}
+
+
 class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
     """Projects visible to the user. ``available_transitions`` is on the detail endpoint only."""
 
@@ -116,15 +135,20 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
     def get_queryset(self) -> Any:
         return visibility.projects_for(self.request.user)
 
-    def transition_runner(self, name: str) -> Any:
-        from projects.services.projects import project_transition
+    transition_services = PROJECT_SERVICES
+    transitions = transition_action(Project, ProjectDetailSerializer, PROJECT_SERVICES)
 
-        def run(*, actor: Any, pk: Any, name: str, reason: str) -> Project:
-            return project_transition(actor=actor, project_id=pk, name=name, reason=reason)
+    @extend_schema(request=NonConsensusApproveSerializer, responses={201: NonConsensusApprovalSerializer})
+    @action(detail=True, methods=["post"], url_path="non-consensus-approval")
+    def non_consensus_approval(self, request: Request, pk: Any = None) -> Response:
+        """Approve a `non_consensus` project on the risk-controlled track (screening chair or admin,
+        endorsed by the PM-team lead; counted against the team's yearly quota)."""
+        from milestones.services.decisions import non_consensus_approve
 
-        return run
-
-    transitions = transition_action(Project, ProjectDetailSerializer)
+        project = self.get_object()
+        data = validated(NonConsensusApproveSerializer, request.data)
+        approval = non_consensus_approve(actor=request.user, project_id=project.pk, **data)
+        return Response(NonConsensusApprovalSerializer(approval).data, status=201)
 
     @extend_schema(request=ProjectInputSerializer, responses={201: ProjectDetailSerializer})
     def create(self, request: Request) -> Response:
@@ -192,6 +216,24 @@ class FundingAwardViewSet(ApiReadOnlyViewSet):
     def get_queryset(self) -> Any:
         return visibility.awards_for(self.request.user).order_by("-created_at", "-id")
 
+    @extend_schema(request=FundingAwardInputSerializer, responses={201: FundingAwardSerializer})
+    def create(self, request: Request) -> Response:
+        """Add an award under a support measure (programme admins); caps and 从优、就高、不重复 apply."""
+        from projects.services.funding import funding_award_add
+
+        data = validated(FundingAwardInputSerializer, request.data)
+        project = self.visible_object(visibility.projects_for(request.user), data.pop("project"))
+        award = funding_award_add(
+            actor=request.user,
+            project_id=project.pk,
+            beneficiary_id=data["beneficiary"],
+            measure_code=data["measure"],
+            amount=data["amount"],
+            base_amount=data["base_amount"],
+            note=data["note"],
+        )
+        return self.detail_response(self.get_queryset().get(pk=award.pk), status=201)
+
 
 # --- task lists ----------------------------------------------------------------------------------------------------
 class KeyTaskListViewSet(ApiReadOnlyViewSet):
@@ -202,11 +244,69 @@ class KeyTaskListViewSet(ApiReadOnlyViewSet):
     def get_queryset(self) -> Any:
         return visibility.task_lists_for(self.request.user).order_by("pm_team_id", "title", "id")
 
+    @extend_schema(request=KeyTaskListInputSerializer, responses={201: KeyTaskListSerializer})
+    def create(self, request: Request) -> Response:
+        from projects.services.tasks import task_list_create
+
+        data = validated(KeyTaskListInputSerializer, request.data)
+        task_list = task_list_create(
+            actor=request.user, pm_team_id=data["pm_team"], title=data["title"], project_id=data["project"]
+        )
+        return self.detail_response(task_list, status=201)
+
 
 class TaskViewSet(ApiReadOnlyViewSet):
     serializer_class = TaskSerializer
     filterset_class = filters.TaskFilter
     ordering_fields = ["due_date", "start_date", "progress", "status", "title"]
 
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
     def get_queryset(self) -> Any:
         return visibility.tasks_for(self.request.user).order_by("task_list_id", "due_date", "id")
+
+    @extend_schema(request=TaskInputSerializer, responses={201: TaskSerializer})
+    def create(self, request: Request) -> Response:
+        from projects.services.tasks import task_create
+
+        data = validated(TaskInputSerializer, request.data)
+        task_list = self.visible_object(visibility.task_lists_for(request.user), data.pop("task_list"))
+        task = task_create(actor=request.user, task_list_id=task_list.pk, **_ids(data))
+        return self.detail_response(self.get_queryset().get(pk=task.pk), status=201)
+
+    @extend_schema(request=TaskInputSerializer, responses={200: TaskSerializer})
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        """Change a task's plan fields (only those given)."""
+        from projects.services.tasks import task_update
+
+        task = self.get_object()
+        data = validated(TaskInputSerializer, request.data, partial=True)
+        data.pop("task_list", None)
+        progress = {k: data.pop(k) for k in ("progress", "done_date", "blocked") if k in data}
+        if progress:
+            from projects.services.tasks import task_update_progress
+
+            task_update_progress(actor=request.user, task_id=task.pk, **progress)
+        if data:
+            task_update(actor=request.user, task_id=task.pk, **_ids(data))
+        return self.detail_response(self.get_queryset().get(pk=task.pk))
+
+    @extend_schema(request=TaskProgressSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"], url_path="progress")
+    def progress(self, request: Request, pk: Any = None) -> Response:
+        """Report progress (0–100), a done date or the blocked flag; the status is recomputed."""
+        from projects.services.tasks import task_update_progress
+
+        task = self.get_object()
+        data = validated(TaskProgressSerializer, request.data, partial=True)
+        task_update_progress(actor=request.user, task_id=task.pk, **data)
+        return self.detail_response(self.get_queryset().get(pk=task.pk))
+
+
+def _ids(data: dict[str, Any]) -> dict[str, Any]:
+    """API names (``category``, ``owner``, ``milestone``) → the services' ``*_id`` arguments."""
+    out = dict(data)
+    for name in ("category", "owner", "milestone"):
+        if name in out:
+            out[f"{name}_id"] = out.pop(name)
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from milestones.api.serializers import CHANGE_EXPOSED, GATE_EXPOSED, MILESTONE_EXPOSED
 from milestones.models import ChangeRequest, GateReview, Milestone
 from pmflow.models import AuditEntry
 from projects.models import Project
@@ -14,8 +15,8 @@ from tests.api.conftest import assert_error
 pytestmark = pytest.mark.django_db
 
 
-def _matrix(model):
-    """(transition name, [(state, allowed?) for every state]) for every transition of ``model``."""
+def _matrix(model, exposed=None):
+    """(transition name, [(state, allowed?) for every state]) for every exposed transition of ``model``."""
     field = model._meta.get_field("status")
     states = [value for value, _label in field.choices]
     sources: dict[str, set[str]] = {}
@@ -26,6 +27,7 @@ def _matrix(model):
     return [
         pytest.param(name, [(s, s in srcs or "*" in srcs) for s in states], targets[name], id=name)
         for name, srcs in sorted(sources.items())
+        if exposed is None or name in exposed
     ]
 
 
@@ -52,13 +54,14 @@ def test_project_transition_from_each_state(world, name, cases, target):
     assert AuditEntry.objects.filter(object_id=str(world.project.pk), action=name).count() == allowed
 
 
-@pytest.mark.parametrize(("name", "cases", "target"), _matrix(Milestone))
+@pytest.mark.parametrize(("name", "cases", "target"), _matrix(Milestone, MILESTONE_EXPOSED))
 def test_milestone_transition_from_each_state(world, name, cases, target):
+    Project.objects.filter(pk=world.project.pk).update(status="active")
     url = f"/api/v1/milestones/{world.milestone.pk}/transitions/{name}/"
     _run_from_every_state(world.client("admin"), Milestone, world.milestone.pk, url, name, cases, target)
 
 
-@pytest.mark.parametrize(("name", "cases", "target"), _matrix(GateReview))
+@pytest.mark.parametrize(("name", "cases", "target"), _matrix(GateReview, GATE_EXPOSED))
 def test_gate_review_transition_from_each_state(world, name, cases, target):
     url = f"/api/v1/gate-reviews/{world.gate.pk}/transitions/{name}/"
     _run_from_every_state(world.client("chair"), GateReview, world.gate.pk, url, name, cases, target)
@@ -66,12 +69,18 @@ def test_gate_review_transition_from_each_state(world, name, cases, target):
 
 @pytest.fixture
 def change_request(world):
+    Project.objects.filter(pk=world.project.pk).update(status="active")
     return ChangeRequest.objects.create(
-        project=world.project, kind="rescope", reason="调整内容", payload={}, created_by=world.users["lead"]
+        project=world.project,
+        kind="rescope",
+        milestone=world.milestone,
+        reason="调整内容",
+        payload={"deliverables": "新的交付物"},
+        created_by=world.users["lead"],
     )
 
 
-@pytest.mark.parametrize(("name", "cases", "target"), _matrix(ChangeRequest))
+@pytest.mark.parametrize(("name", "cases", "target"), _matrix(ChangeRequest, CHANGE_EXPOSED))
 def test_change_request_transition_from_each_state(world, change_request, name, cases, target):
     url = f"/api/v1/change-requests/{change_request.pk}/transitions/{name}/"
     _run_from_every_state(world.client("admin"), ChangeRequest, change_request.pk, url, name, cases, target)
@@ -90,6 +99,19 @@ def test_transition_on_an_invisible_object_is_404(world):
     response = world.client("reviewer").post(
         f"/api/v1/milestones/{world.other_milestone.pk}/transitions/start/", {}, format="json"
     )
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("resource", "name"),
+    [("milestones", n) for n in ("open_review", "pass_gate", "pass_with_conditions", "hold", "recycle", "fail", "cancel")]
+    + [("gate-reviews", "decide")],
+)
+def test_transitions_that_only_follow_from_a_decision_or_change_are_not_exposed(world, resource, name):
+    """Gate outcomes move milestones through POST /gate-reviews/{id}/decision/ (with its effects:
+    tranche release, condition tasks, termination); cancelling a milestone goes through a change request."""
+    pk = world.milestone.pk if resource == "milestones" else world.gate.pk
+    response = world.client("admin").post(f"/api/v1/{resource}/{pk}/transitions/{name}/", {}, format="json")
     assert_error(response, 404, "not_found")
 
 
