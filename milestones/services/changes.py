@@ -30,7 +30,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from milestones.models import ChangeRequest, ChangeState, GateKind, GateReview, GateState, Milestone
+from milestones.models import Assessment, ChangeRequest, ChangeState, GateKind, GateReview, GateState, Milestone
 from milestones.services.change_plans import (
     PayloadErrors,
     RowWrite,
@@ -114,6 +114,15 @@ def change_request_create(
         if not reason:
             raise InvalidInput(fields={"reason": [_("请填写变更理由。")]})
         milestone = change_milestone_get(project, kind, milestone_id)
+        if assessment_id not in (None, ""):
+            try:
+                linked = Assessment.objects.filter(pk=parse_id(assessment_id), project_id=project.pk).exists()
+            except (TypeError, ValueError):
+                linked = False
+            if not linked:
+                raise InvalidInput(fields={"assessment_id": [_("该项目没有这条评估记录。")]})
+        else:
+            assessment_id = None
         plan = change_plan(kind=kind, project=project, milestone=milestone, payload=payload)
         cr = ChangeRequest.objects.create(
             project=project,

@@ -175,3 +175,24 @@ def test_a_request_overtaken_before_application_is_refused_and_stays_approved(w)
         D(2026, 9, 29),
         D(2026, 12, 1),
     ]
+
+
+def test_a_linked_assessment_must_be_of_the_project(w, reference_data):
+    from milestones.models import Assessment, AssessmentRound
+    from milestones.services.changes import change_request_create
+
+    rnd = AssessmentRound.objects.create(
+        label="Q3", period_start=D(2026, 7, 1), period_end=D(2026, 9, 30), due_date=D(2026, 10, 20)
+    )
+    other = world(dues=[])
+    foreign = Assessment.objects.create(round=rnd, project=other.project)
+    with pytest.raises(InvalidInput) as exc:
+        change_request_create(
+            actor=w.pm, project_id=w.project.pk, kind="suspend", payload={}, reason="评估结果", assessment_id=foreign.pk
+        )
+    assert "assessment_id" in exc.value.fields
+    own = Assessment.objects.create(round=rnd, project=w.project)
+    cr = change_request_create(
+        actor=w.pm, project_id=w.project.pk, kind="suspend", payload={}, reason="评估结果", assessment_id=own.pk
+    )
+    assert cr.assessment_id == own.pk
