@@ -29,7 +29,7 @@ def test_board_groups_tasks_by_category_and_shows_the_rollup(client, task_list):
     assert html.count('class="category"') == 3
     for cat in TaskCategory.objects.all()[:3]:
         assert cat.name_zh in html
-    assert html.count("task-progress-form") == Task.objects.filter(task_list=task_list).count()
+    assert html.count('class="inline task-progress-form"') == Task.objects.filter(task_list=task_list).count()
 
 
 def test_filters_narrow_the_board(client, task_list):
