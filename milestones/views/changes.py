@@ -180,8 +180,20 @@ def _change_request_for(user: Any, pk: int) -> ChangeRequest:
 @login_required
 def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cr = _change_request_for(request.user, pk)
-    if cr.status in ("applied",):
+    preview_error: ApplicationError | None = None
+    if cr.status == ChangeState.APPLIED:
         rows = _preview_rows({"before": cr.before, "after": cr.after}, cr.project)
+    elif cr.status in (ChangeState.DRAFT, ChangeState.SUBMITTED, ChangeState.APPROVED):
+        # What applying it now would change (the world may have moved since it was filed).
+        from milestones.services.changes import change_request_preview
+
+        try:
+            preview = change_request_preview(
+                project_id=cr.project_id, kind=cr.kind, payload=cr.payload, milestone_id=cr.milestone_id
+            )
+        except ApplicationError as exc:
+            preview, preview_error = None, exc
+        rows = _preview_rows(preview, cr.project)
     else:
         rows = []
     return render(
@@ -190,6 +202,8 @@ def change_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "cr": cr,
             "rows": rows,
+            "applied": cr.status == ChangeState.APPLIED,
+            "preview_error": preview_error,
             "transitions": transitions_available(cr, request.user),
             "labels": ChangeRequest.TRANSITION_LABELS,
             "note_form": TransitionNoteForm(),

@@ -153,3 +153,68 @@ def test_another_teams_change_request_is_not_found(client, active_project):
     client.force_login(UserFactory())
     assert client.get(reverse("milestones:change_request_detail", args=[cr.pk])).status_code == 404
     assert client.post(reverse("milestones:change_request_transition", args=[cr.pk, "approve"])).status_code == 404
+
+
+def test_submitted_request_shows_what_applying_it_would_change(client, active_project):
+    pytest.importorskip("milestones.services.changes")
+    m2 = Milestone.objects.get(project=active_project, sequence=2)
+    lead = active_project.pm_team.lead
+    client.force_login(lead)
+    client.post(
+        reverse("milestones:change_request_new"),
+        {"project": active_project.pk, "kind": "rescope", "milestone": m2.pk, "deliverables": "工程样机两台", "reason": "聚焦"},
+    )
+    cr = ChangeRequest.objects.get()
+    html = client.get(reverse("milestones:change_request_detail", args=[cr.pk])).content.decode()
+    assert 'id="pending-changes"' in html
+    assert "工程样机两台" in html
+    assert "M2" in html
+
+
+def test_reallocate_budget_form_moves_money_between_tranches(client, active_project):
+    pytest.importorskip("milestones.services.changes")
+    ms = list(Milestone.objects.filter(project=active_project).order_by("sequence"))
+    client.force_login(active_project.pm_team.lead)
+    data = {"project": active_project.pk, "kind": "reallocate_budget", "reason": "前移资金"}
+    amounts = {ms[0].pk: "1500000.00", ms[1].pk: "500000.00", ms[2].pk: "1000000.00"}
+    data.update({f"tranche_{pk}": v for pk, v in amounts.items()})
+    resp = client.post(reverse("milestones:change_request_preview"), data, HTTP_HX_REQUEST="true")
+    html = resp.content.decode()
+    assert 'id="preview-table"' in html, html
+    assert "1500000" in html
+    # A different total is refused with the reason, nothing saved.
+    data[f"tranche_{ms[0].pk}"] = "9000000.00"
+    resp = client.post(reverse("milestones:change_request_new"), data)
+    assert resp.status_code == 400
+    assert not ChangeRequest.objects.exists()
+
+
+def test_converge_route_form_selects_one_route_and_keeps_lessons(client, active_project):
+    pytest.importorskip("milestones.services.changes")
+    ion, sc = list(TechnologyRoute.objects.filter(project=active_project).order_by("id"))
+    client.force_login(active_project.pm_team.lead)
+    data = {
+        "project": active_project.pk,
+        "kind": "converge_route",
+        "selected_route": ion.pk,
+        f"lessons_{sc.pk}": "低温系统成本过高。",
+        "reason": "比选后收敛",
+    }
+    resp = client.post(reverse("milestones:change_request_new"), data)
+    assert resp.status_code == 302, resp.content.decode()[-1500:]
+    cr = ChangeRequest.objects.get()
+    assert cr.payload["selected_route_id"] == ion.pk
+    assert cr.payload["dropped"] == {str(sc.pk): "低温系统成本过高。"}
+
+
+def test_change_team_form_names_the_new_lead_by_username(client, active_project):
+    pytest.importorskip("milestones.services.changes")
+    newcomer = UserFactory(username="new-lead")
+    client.force_login(active_project.pm_team.lead)
+    data = {"project": active_project.pk, "kind": "change_team", "lead_username": "new-lead", "reason": "负责人调动"}
+    assert client.post(reverse("milestones:change_request_new"), data).status_code == 302
+    assert ChangeRequest.objects.get().payload == {"lead_id": newcomer.pk}
+    data["lead_username"] = "nobody-here"
+    resp = client.post(reverse("milestones:change_request_new"), data)
+    assert resp.status_code == 400
+    assert "nobody-here" in resp.content.decode()
