@@ -1,7 +1,7 @@
 """What ``make run`` starts, checked without honcho: on the embedded defaults (a SQLite file and the
-filesystem broker, no PostgreSQL or Redis) a real worker and a real beat run side by side; beat's
-database schedule fires a task the worker executes, and a task sent from a web-side process is
-executed too."""
+filesystem broker, no PostgreSQL or Redis) a real worker and a real beat run side by side; a task
+published by a web-side process is executed by the worker, and beat's database schedule fires a
+task the worker executes."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ def test_worker_and_beat_on_sqlite_and_the_filesystem_broker_run_scheduled_and_w
     tmp_path = fast_tmp_path
     env = embedded_env(tmp_path)
     db = tmp_path / "db.sqlite3"
-    manage(env, "migrate", "--noinput", "-v", "0")
+    # One Django start-up (they are slow on a busy machine) plays the set-up and the web process:
+    # migrate, create the rows and the beat schedule, and publish a task as a web request would.
+    # The message waits in the broker folder until the worker starts.
     manage(
         env,
         "shell",
@@ -73,45 +75,41 @@ def test_worker_and_beat_on_sqlite_and_the_filesystem_broker_run_scheduled_and_w
         textwrap.dedent(
             """
             import json
+            from django.core.management import call_command
+            call_command("migrate", interactive=False, verbosity=0)
             from django_celery_beat.models import IntervalSchedule, PeriodicTask
             from pmflow.models import User
+            from pmflow.tasking import task_publish
+            from tests.worker_tasks import user_set_first_name
             beat_user = User.objects.create(username="beat-target")
-            User.objects.create(username="web-target")
+            web_user = User.objects.create(username="web-target")
             every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
             PeriodicTask.objects.create(
                 name="test: beat round trip", task="tests.user_set_first_name",
                 interval=every_second, args=json.dumps([beat_user.pk, "beat"]),
             )
+            assert task_publish(user_set_first_name, web_user.pk, "web")
             """
         ),
     )
 
     beat_log = tmp_path / "beat.log"
-    with celery_worker(db_name=None, extra_env=env, log_dir=tmp_path) as worker:
-        beat = spawn(
-            [sys.executable, "-m", "celery", "-A", "pmflow", "beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")],
-            env=env,
-            log_path=beat_log,
-        )
-        try:
-            wait_for_log(beat, beat_log, "beat: Starting", timeout=60, what="celery beat")
+    # Beat and worker start side by side, as honcho starts them.
+    beat = spawn(
+        [sys.executable, "-m", "celery", "-A", "pmflow", "beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule")],
+        env=env,
+        log_path=beat_log,
+    )
+    try:
+        with celery_worker(db_name=None, extra_env=env, log_dir=tmp_path, ready_timeout=120) as worker:
+            wait_for_log(beat, beat_log, "beat: Starting", timeout=120, what="celery beat")
+            wait_for(lambda: first_name(db, "web-target") == "web", timeout=30, message=worker.log())
             wait_for(
                 lambda: first_name(db, "beat-target") == "beat",
                 timeout=40,
                 message=f"the scheduled task did not run.\nworker:\n{worker.log()}\nbeat:\n{beat_log.read_text()}",
             )
             assert beat.poll() is None and worker.alive()
-
-            # The web process publishes through the same filesystem broker.
-            manage(
-                env,
-                "shell",
-                "-c",
-                "from pmflow.models import User; from pmflow.tasking import task_publish; "
-                "from tests.worker_tasks import user_set_first_name; "
-                "assert task_publish(user_set_first_name, User.objects.get(username='web-target').pk, 'web')",
-            )
-            wait_for(lambda: first_name(db, "web-target") == "web", timeout=30, message=worker.log())
-        finally:
-            stop_process(beat)
+    finally:
+        stop_process(beat)
     assert "DatabaseScheduler" in beat_log.read_text()
