@@ -186,3 +186,62 @@ def test_non_consensus_path_then_approval_with_the_pm_lead_endorsement(client, r
     assert resp.status_code == 302
     setup.project.refresh_from_db()
     assert setup.project.status == "approved"
+
+
+def test_conditional_go_with_condition_rows_creates_tasks_with_due_dates(client, reference_data):
+    _decisions()
+    import datetime as dt
+
+    from milestones.models import Milestone
+    from projects.models import Task
+    from tests.factories import MilestoneFactory
+
+    setup = build_gate(kind="milestone", reviewers=3)
+    Project.objects.filter(pk=setup.project.pk).update(status="active")
+    milestone = MilestoneFactory(project=setup.project, sequence=1)
+    Milestone.objects.filter(pk=milestone.pk).update(status="in_review")
+    GateReview.objects.filter(pk=setup.gate.pk).update(milestone=milestone)
+    for r in setup.reviewers:
+        put_scorecard(setup, r, scores=(75, 70), rec="conditional_go")
+    GateReview.objects.filter(pk=setup.gate.pk).update(status="closed")
+    client.force_login(setup.chair)
+    due1, due2 = dt.date.today() + dt.timedelta(days=30), dt.date.today() + dt.timedelta(days=60)
+    resp = client.post(
+        reverse("milestones:gate_decide", args=[setup.gate.pk]),
+        {
+            "outcome": "conditional_go",
+            "condition_title_1": "补充第三方测试报告",
+            "condition_due_1": due1.isoformat(),
+            "condition_title_2": "完成中试线验收",
+            "condition_due_2": due2.isoformat(),
+        },
+    )
+    assert resp.status_code == 302, resp.content.decode()[-1500:]
+    tasks = Task.objects.filter(gate_decision__gate=setup.gate).order_by("due_date")
+    assert [(t.title, t.due_date) for t in tasks] == [("补充第三方测试报告", due1), ("完成中试线验收", due2)]
+    milestone.refresh_from_db()
+    assert milestone.status == "passed_with_conditions"
+    html = client.get(reverse("milestones:gate_detail", args=[setup.gate.pk])).content.decode()
+    assert 'id="decision-outcome"' in html
+
+
+def test_condition_row_without_a_due_date_is_refused(client, reference_data):
+    _decisions()
+    from milestones.models import Milestone
+    from tests.factories import MilestoneFactory
+
+    setup = build_gate(kind="milestone", reviewers=3)
+    Project.objects.filter(pk=setup.project.pk).update(status="active")
+    milestone = MilestoneFactory(project=setup.project, sequence=1)
+    Milestone.objects.filter(pk=milestone.pk).update(status="in_review")
+    GateReview.objects.filter(pk=setup.gate.pk).update(milestone=milestone)
+    for r in setup.reviewers:
+        put_scorecard(setup, r, scores=(75, 70), rec="conditional_go")
+    GateReview.objects.filter(pk=setup.gate.pk).update(status="closed")
+    client.force_login(setup.chair)
+    resp = client.post(
+        reverse("milestones:gate_decide", args=[setup.gate.pk]),
+        {"outcome": "conditional_go", "condition_title_1": "补充测试报告"},
+    )
+    assert resp.status_code == 400
+    assert not GateDecision.objects.filter(gate=setup.gate).exists()
