@@ -53,3 +53,19 @@ def test_missing_page_renders_the_friendly_404(client):
     resp = client.get("/no-such-page/")
     assert resp.status_code == 404
     assert 'id="error-404"' in resp.content.decode()
+
+
+def test_server_error_page_is_friendly_without_a_request_context(rf):
+    from django.views.defaults import server_error
+
+    resp = server_error(rf.get("/"))
+    assert resp.status_code == 500
+    assert 'id="error-500"' in resp.content.decode()
+
+
+def test_pages_load_only_self_hosted_scripts(client):
+    client.force_login(UserFactory())
+    resp = client.get(reverse("notifications"))
+    html = resp.content.decode()
+    assert "<script>" not in html and "http://" not in html.split("</head>")[0] and "https://" not in html.split("</head>")[0]
+    assert "script-src 'self'" in resp["Content-Security-Policy"]

@@ -34,7 +34,6 @@ def _project_with_history(team, **kwargs) -> Project:
             project=project, sequence=seq, baseline_due=dt.date(2026, 3 * seq, 28), current_due=dt.date(2026, 3 * seq, 28)
         )
         if seq == 1:
-            Project.objects.filter(pk=project.pk)  # keep the row untouched
             TrancheRelease.objects.create(milestone=m, amount=Decimal("500000.00"), released_by=team.lead)
     PlanVersion.objects.create(project=project, version=1, is_baseline=True, objectives="突破量子纠错关键技术")
     PlanVersion.objects.create(project=project, version=2, objectives="突破量子纠错与低温电子学关键技术", change_note="扩展")
@@ -122,3 +121,41 @@ def test_stranger_gets_the_list_empty(client, team):
     client.force_login(UserFactory())
     html = client.get(reverse("projects:list")).content.decode()
     assert 'class="project-row"' not in html
+
+
+@pytest.mark.parametrize("role", ["admin", "pm_lead", "pm_member", "project_lead", "chair", "reviewer"])
+def test_project_page_renders_for_every_role_that_may_see_it(client, team, role):
+    from milestones.models import ReviewerAssignment
+    from tests.factories import GateReviewFactory
+
+    project = _project_with_history(team)
+    gate = GateReviewFactory(project=project)
+    user = {
+        "admin": make_admin,
+        "pm_lead": lambda: team.lead,
+        "pm_member": lambda: team.member,
+        "project_lead": lambda: project.lead,
+        "chair": lambda: gate.chair,
+        "reviewer": lambda: ReviewerAssignment.objects.create(gate=gate, reviewer=UserFactory()).reviewer,
+    }[role]()
+    client.force_login(user)
+    resp = client.get(reverse("projects:detail", args=[project.pk]))
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert 'id="milestone-timeline"' in html
+    # only the PM team (and admins) edit the draft; reviewers, chairs and the project lead do not
+    assert (reverse("projects:edit", args=[project.pk]) in html) == (role in ("admin", "pm_lead", "pm_member"))
+    assert ('data-transition="submit"' in html) == (role in ("pm_lead", "pm_member"))
+
+
+def test_audit_trail_filters_by_actor_and_date(client, team):
+    project = _project_with_history(team)
+    audit_record(obj=project, actor=team.member, action="note", reason="成员备注")
+    client.force_login(team.lead)
+    url = reverse("projects:detail", args=[project.pk])
+    html = client.get(url, {"actor": team.member.pk}).content.decode()
+    assert html.count('class="audit-row"') == 1 and "成员备注" in html
+    html = client.get(url, {"date_from": "2000-01-01", "date_to": "2000-01-02"}).content.decode()
+    assert 'class="audit-row"' not in html
+    resp = client.get(url, {"actor": team.member.pk}, HTTP_HX_REQUEST="true")
+    assert "成员备注" in resp.content.decode()
