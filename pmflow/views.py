@@ -69,6 +69,15 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A locked-out user gets the clear lockout page straight away (django-axes would otherwise
+        # answer with its plain-text response unless AXES_LOCKOUT_CALLABLE points at lockout_response).
+        from axes.handlers.proxy import AxesProxyHandler
+
+        if not AxesProxyHandler.is_allowed(request, {"username": request.POST.get("username", "")}):
+            return lockout_response(request)
+        return super().post(request, *args, **kwargs)
+
 
 class LogoutView(auth_views.LogoutView):
     pass

@@ -68,3 +68,13 @@ def test_too_many_failed_logins_show_the_locked_page(client):
     assert resp.status_code == 429
     html = resp.content.decode()
     assert 'id="locked"' in html and "账户已暂时锁定" in html
+
+
+@override_settings(AXES_FAILURE_LIMIT=2)
+def test_a_locked_out_user_gets_the_clear_lockout_page_even_with_default_axes_settings(client):
+    UserFactory(username="carol")
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "carol", "password": "wrong"})
+    resp = client.post(reverse("login"), {"username": "carol", "password": "pw-secret-123"})
+    assert resp.status_code == 429
+    assert 'id="locked"' in resp.content.decode()
