@@ -78,7 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     def link(**more: str) -> str:
         return reverse("projects:list") + "?" + urlencode({**filters, **more})
 
-    for group in (data.by_direction, data.by_field, data.by_tier, data.by_state, data.by_health):
+    for group in (data.by_direction, data.by_field, data.by_tier, data.by_state, data.by_health, data.by_team):
         for item in group:
             item["url"] = link(**{item["key"]: item["code"]})
     funding_rows = []

@@ -193,6 +193,7 @@ class Portfolio:
     by_tier: list[dict[str, Any]] = field(default_factory=list)
     by_state: list[dict[str, Any]] = field(default_factory=list)
     by_health: list[dict[str, Any]] = field(default_factory=list)
+    by_team: list[dict[str, Any]] = field(default_factory=list)
     funding_by_direction: list[dict[str, Any]] = field(default_factory=list)
     milestones_due: list[Any] = field(default_factory=list)
     milestones_due_count: int = 0
@@ -229,7 +230,7 @@ def portfolio_summary(
     # 1. One grouped count over (field, state, health): every breakdown is folded from it.
     groups = list(
         projects.order_by()
-        .values("field_id", "status", "health")
+        .values("field_id", "status", "health", "pm_team_id")
         .annotate(n=Count("id"), budget=Coalesce(Sum("budget"), Decimal(0)))
     )
     # 2. Awards (active) and 3. releases, per field.
@@ -253,11 +254,13 @@ def portfolio_summary(
     per_field: dict[int, int] = {}
     per_state: dict[str, int] = {}
     per_health: dict[str, int] = {}
+    per_team: dict[int, int] = {}
     budget_by_field: dict[int, Decimal] = {}
     for g in groups:
         per_field[g["field_id"]] = per_field.get(g["field_id"], 0) + g["n"]
         per_state[g["status"]] = per_state.get(g["status"], 0) + g["n"]
         per_health[g["health"]] = per_health.get(g["health"], 0) + g["n"]
+        per_team[g["pm_team_id"]] = per_team.get(g["pm_team_id"], 0) + g["n"]
         budget_by_field[g["field_id"]] = budget_by_field.get(g["field_id"], Decimal(0)) + g["budget"]
         out.total += g["n"]
     out.budget = sum(budget_by_field.values(), Decimal(0))
@@ -325,7 +328,11 @@ def portfolio_summary(
         teams.annotate(used=Coalesce(Subquery(used, output_field=models.IntegerField()), 0)).order_by("code").distinct()
     )
     # 14. Filter choices: the teams this user may filter by.
-    out.filter_options = {"directions": directions, "tiers": tiers, "teams": list(_dashboard_teams(user).order_by("code"))}
+    option_teams = list(_dashboard_teams(user).order_by("code"))
+    out.filter_options = {"directions": directions, "tiers": tiers, "teams": option_teams}
+    out.by_team = [
+        {"code": t.code, "label": t.name, "value": per_team.get(t.pk, 0), "key": "team", "cls": ""} for t in option_teams
+    ]
     return out
 
 

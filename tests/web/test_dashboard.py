@@ -108,6 +108,7 @@ def test_admin_sees_every_team(client, reference_data):
     client.force_login(make_admin())
     html = client.get(reverse("projects:dashboard")).content.decode()
     assert 'id="stat-total">2<' in html
+    assert "按项目经理团队" in html and html.count("?team=") >= 2
 
 
 def test_dashboard_query_count_is_fixed(client, reference_data, django_assert_num_queries):
