@@ -34,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -344,7 +345,7 @@ def _termination_open(*, actor: Any, gate: GateReview, decision: GateDecision) -
         reason=reason,
         data={"gate": gate.pk, "decision": decision.pk},
     )
-    admins = User.objects.filter(groups__name=PROGRAMME_ADMIN_GROUP, is_active=True)
+    admins = User.objects.filter(Q(is_superuser=True) | Q(groups__name=PROGRAMME_ADMIN_GROUP), is_active=True).distinct()
     notification_enqueue(
         recipients=list(admins),
         kind=NotificationKind.CHANGE_REQUEST,

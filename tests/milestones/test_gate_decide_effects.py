@@ -185,3 +185,21 @@ def test_recycle_is_not_a_screening_outcome_and_non_consensus_not_a_milestone_ou
     with pytest.raises(InvalidInput) as exc:
         gate_decide(actor=cast.chair, gate_id=gate.pk, outcome="non_consensus", rationale="x")
     assert "outcome" in exc.value.fields
+
+
+def test_a_decision_that_cannot_be_applied_changes_nothing(cast):
+    """One atomic change: if creating the milestones fails, no decision, gate and project unchanged."""
+    from milestones.models import MilestoneTemplate
+    from tests.milestones.conftest import screening_gate
+
+    project = project_in(cast, "submitted")
+    gate = screening_gate(cast, project, reviewers=3)
+    for reviewer in cast.reviewers[:3]:
+        review(gate, reviewer, rec="go")
+    MilestoneTemplate.objects.filter(tier=project.field.tier).update(is_current=False)
+    with pytest.raises(InvalidInput):
+        gate_decide(actor=cast.chair, gate_id=gate.pk, outcome="go")
+    assert not GateDecision.objects.filter(gate=gate).exists()
+    assert GateReview.objects.get(pk=gate.pk).status == GateState.OPEN
+    assert Project.objects.get(pk=project.pk).status == ProjectState.SCREENING
+    assert not Milestone.objects.filter(project=project).exists()
