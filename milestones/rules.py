@@ -36,7 +36,20 @@ def is_assigned_reviewer(user, gate) -> bool:
     return gate.assignments.filter(reviewer_id=user.pk).exists()
 
 
+@rules.predicate
+def is_milestone_gate_chair(user, milestone) -> bool:
+    """Chair of a gate review of this milestone."""
+    if milestone is None or not user.is_authenticated:
+        return False
+    from milestones.models import GateReview
+
+    return GateReview.objects.filter(milestone_id=milestone.pk, chair_id=user.pk).exists()
+
+
 rules.add_perm("milestones.view_milestone", can_view_project)
+# The baseline (before activation) is the PM team's; the project lead reports, the team plans.
+rules.add_perm("milestones.edit_baseline", is_programme_admin | is_pm_team_member)
+rules.add_perm("milestones.release_tranche", is_programme_admin | is_milestone_gate_chair)
 rules.add_perm("milestones.work_on_milestone", is_programme_admin | is_pm_team_member | is_project_lead)
 rules.add_perm("milestones.decide_gate", is_programme_admin | is_project_gate_chair)
 rules.add_perm("milestones.apply_change", is_programme_admin | is_project_gate_chair)

@@ -22,7 +22,6 @@ from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.rules import is_programme_admin
 from pmflow.workdays import add_workdays, is_workday, next_workday
 from projects.models import Project, ProjectState, Tier
-from projects.rules import is_pm_team_member
 
 CENT = Decimal("0.01")
 ONE = Decimal("1")
@@ -267,7 +266,7 @@ def milestone_edit_baseline(*, actor: Any, project_id: Any, milestones: list[dic
             project = Project.objects.select_for_update().get(pk=project_id)
         except (Project.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
-        if not (is_programme_admin(actor) or is_pm_team_member(actor, project)):
+        if not actor.has_perm("milestones.edit_baseline", project):
             raise Forbidden(_("只有项目经理团队可以编辑里程碑基线。"))
         if project.status != ProjectState.APPROVED:
             raise Conflict(

@@ -17,17 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from milestones.models import GateReview, Milestone, MilestoneState, TrancheRelease
+from milestones.models import Milestone, MilestoneState, TrancheRelease
 from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from pmflow.rules import is_programme_admin
 from projects.models import FundingAward, Project
-
-
-def _may_release(actor: Any, milestone: Milestone) -> bool:
-    if is_programme_admin(actor):
-        return True
-    return GateReview.objects.filter(milestone=milestone, chair_id=getattr(actor, "pk", None)).exists()
 
 
 def tranche_release(*, actor: Any, milestone_id: Any) -> TrancheRelease:
@@ -38,7 +31,7 @@ def tranche_release(*, actor: Any, milestone_id: Any) -> TrancheRelease:
             milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
         except (Milestone.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
-        if not _may_release(actor, milestone):
+        if not actor.has_perm("milestones.release_tranche", milestone):
             raise Forbidden(_("只有管理员或该里程碑关口评审的主任可以拨付资金。"))
         if milestone.status != MilestoneState.PASSED:
             raise Conflict(
