@@ -35,6 +35,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py setup_schedules
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo ""
 	@echo "pmflow is starting: http://$(HOST):$(PORT)/   (Django admin: http://$(HOST):$(PORT)/admin/)"
