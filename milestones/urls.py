@@ -20,5 +20,6 @@ urlpatterns = [
     path("changes/preview/", views.change_request_preview_view, name="change_request_preview"),
     path("changes/<int:pk>/", views.change_request_detail, name="change_request_detail"),
     path("changes/<int:pk>/<str:name>/", views.change_request_transition, name="change_request_transition"),
+    path("assessments/", views.assessment_list, name="assessment_list"),
     path("assessments/<int:round_id>/projects/<int:project_id>/", views.assessment_form, name="assessment_form"),
 ]

@@ -4,6 +4,7 @@ service → error code mapped to a status and a friendly message."""
 from milestones.views.chair import chair_gates, gate_decide_view, gate_detail, gate_transition, non_consensus_approve_view
 from milestones.views.changes import (
     assessment_form,
+    assessment_list,
     change_request_detail,
     change_request_list,
     change_request_new,
@@ -14,6 +15,7 @@ from milestones.views.reviewer import review_declare, review_gate, review_scorec
 
 __all__ = [
     "assessment_form",
+    "assessment_list",
     "chair_gates",
     "change_request_detail",
     "change_request_list",

@@ -301,3 +301,16 @@ def assessment_form(request: HttpRequest, round_id: int, project_id: int) -> Htt
         {"project": project, "round": rnd, "form": form, "assessment": existing, "submitted": submitted},
         status=status,
     )
+
+
+@login_required
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    """The user's assessments in open rounds (the projects they may see), submitted or still to do."""
+    from projects.selectors.projects import projects_visible_to
+
+    rows = (
+        Assessment.objects.filter(round__is_open=True, project_id__in=projects_visible_to(request.user).values("pk"))
+        .select_related("round", "project", "submitted_by")
+        .order_by("round__due_date", "submitted_at", "project__code")
+    )
+    return render(request, "milestones/assessment_list.html", {"page": page_of(request, rows)})

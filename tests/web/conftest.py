@@ -4,16 +4,11 @@ in several categories. Built from factories on the real database."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run inside one
-# unless told that this is deliberate (the browser and the ORM never share a connection here).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @dataclass

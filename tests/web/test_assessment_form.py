@@ -63,3 +63,27 @@ def test_another_teams_project_is_not_found(client, round_and_project):
     rnd, project = round_and_project
     client.force_login(UserFactory())
     assert client.get(reverse("milestones:assessment_form", args=[rnd.pk, project.pk])).status_code == 404
+
+
+def test_assessment_list_shows_open_rounds_for_visible_projects_with_fixed_queries(
+    client, round_and_project, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rnd, project = round_and_project
+    Assessment.objects.create(round=rnd, project=project)
+    hidden = ProjectFactory()
+    Assessment.objects.create(round=rnd, project=hidden)
+    client.force_login(project.pm_team.lead)
+    url = reverse("milestones:assessment_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(url).content.decode()
+    assert project.code in html and hidden.code not in html
+    assert reverse("milestones:assessment_form", args=[rnd.pk, project.pk]) in html
+    for _ in range(5):
+        Assessment.objects.create(round=rnd, project=ProjectFactory(pm_team=project.pm_team))
+    with django_assert_num_queries(len(one)):
+        html = client.get(url).content.decode()
+    assert html.count("/assessments/") >= 6

@@ -31,8 +31,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = os.environ.get("PMFLOW_CHROMIUM", "/usr/bin/chromium")
@@ -63,10 +61,21 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    # Playwright's sync API keeps an event loop running in the test thread; Django's ORM refuses to
+    # run inside one unless told that this is deliberate. Only for these tests: the browser and the
+    # ORM never share a connection (the live server answers the browser from its own thread).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield b
+            b.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 # --- the cast -------------------------------------------------------------------------------------
@@ -122,7 +131,7 @@ class Story:
 
     def as_user(self, username: str):
         ctx = self.browser.new_context(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(30_000)  # generous: CI machines can be busy
         self.contexts.append(ctx)
         if self.lang == "en" and self.switched:
             # The first user switched through the top bar; the others carry the same cookie.
