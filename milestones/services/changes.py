@@ -64,12 +64,14 @@ def _deciders(project: Project) -> list[User]:
     """Chairs of the project's gates; programme admins when it has none yet."""
     chairs = list(
         User.objects.filter(
-            pk__in=GateReview.objects.filter(project_id=project.pk).exclude(status=GateState.CANCELLED).values("chair_id")
+            pk__in=GateReview.objects.filter(project_id=project.pk).exclude(status=GateState.CANCELLED).values("chair_id"),
+            is_active=True,
         )
     )
     if chairs:
         return chairs
-    return list(User.objects.filter(models.Q(is_superuser=True) | models.Q(groups__name=PROGRAMME_ADMIN_GROUP)).distinct())
+    admins = models.Q(is_superuser=True) | models.Q(groups__name=PROGRAMME_ADMIN_GROUP)
+    return list(User.objects.filter(admins, is_active=True).distinct())
 
 
 def _notify(cr: ChangeRequest, recipients: list[Any], subject: str, actor: Any) -> None:
