@@ -174,7 +174,11 @@ def _detail_context(request: HttpRequest, project: Project, **extra: Any) -> dic
         "baseline": baseline,
         "current": current,
         "diff": diff,
-        "diff_fields": [(name, Project_plan_label(name)) for name in ("objectives", "scope", "deliverables") if name in diff],
+        "diff_fields": [
+            {"label": _plan_field_label(name), "before": diff[name]["before"], "after": diff[name]["after"]}
+            for name in ("objectives", "scope", "deliverables")
+            if name in diff
+        ],
         "audit_form": audit_form,
         "audit_page": audit_page,
         "can_edit": can_edit and project.status == ProjectState.DRAFT,
@@ -188,7 +192,7 @@ def _detail_context(request: HttpRequest, project: Project, **extra: Any) -> dic
     return context
 
 
-def Project_plan_label(name: str) -> str:
+def _plan_field_label(name: str) -> str:
     from projects.models import PlanVersion
 
     return str(PlanVersion._meta.get_field(name).verbose_name)
