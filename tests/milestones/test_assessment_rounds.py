@@ -170,3 +170,21 @@ def test_concurrent_openings_create_one_round(reference_data):
     assert len(set(results)) == 1 and isinstance(results[0], int), results
     assert AssessmentRound.objects.count() == 1
     assert Assessment.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_opening_is_set_based_whatever_the_portfolio_size(reference_data):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_open(n_projects: int, period: dict) -> int:
+        for _ in range(n_projects):
+            project_in(ProjectState.ACTIVE)
+        with CaptureQueriesContext(conn) as ctx:
+            assessment_round_open(**period)
+        return len(ctx.captured_queries)
+
+    small = queries_to_open(2, Q3)
+    large = queries_to_open(25, {"period_start": D(2026, 10, 1), "period_end": D(2026, 12, 31)})
+    assert large == small
+    assert Assessment.objects.filter(round__period_start=D(2026, 10, 1)).count() == 27
