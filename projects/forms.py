@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pmflow.models import Organisation, User
@@ -45,7 +46,14 @@ class ProjectForm(forms.Form):
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["pm_team"].queryset = teams if teams is not None else PMTeam.objects.none()
-        self.fields["field"].label_from_instance = lambda f: f"{f.direction.name} · {f.name}（{f.tier.name}）"
+        self.fields["field"].label_from_instance = lambda f: (
+            gettext("%(direction)s · %(field)s（%(tier)s）")
+            % {
+                "direction": f.direction.name,
+                "field": f.name,
+                "tier": f.tier.name,
+            }
+        )
         self.fields["lead"].label_from_instance = lambda u: f"{u} ({u.username})"
 
     def service_data(self) -> dict[str, Any]:
