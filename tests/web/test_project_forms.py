@@ -138,3 +138,19 @@ def test_route_form_adds_a_route(client, team):
     resp = client.post(reverse("projects:route_add", args=[project.pk]), {"name": "超导路线", "family": "superconducting"})
     assert resp.status_code == 302
     assert "超导路线" in client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+
+
+def test_posts_against_another_teams_project_answer_a_friendly_404(client, team):
+    other = ProjectFactory()
+    client.force_login(team.member)
+    for url, data in (
+        (reverse("projects:transition", args=[other.pk, "submit"]), {}),
+        (reverse("projects:plan_add", args=[other.pk]), {"objectives": "x"}),
+        (reverse("projects:route_add", args=[other.pk]), {"name": "x"}),
+        (reverse("projects:edit", args=[other.pk]), {}),
+    ):
+        resp = client.post(url, data)
+        assert resp.status_code == 404, url
+        assert 'id="error-404"' in resp.content.decode()
+    other.refresh_from_db()
+    assert other.status == "draft"
