@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pmflow.admin_fsm import FSMTransitionAdminMixin, ProgrammeAdminAccessMixin
 from pmflow.errors import ApplicationError
+from projects.admin_funding import FundingAwardServiceAdminMixin
 from projects.models import (
     Direction,
     Field,
@@ -336,7 +337,7 @@ class TaskAdmin(PmflowAdmin):
 
 
 @admin.register(FundingAward)
-class FundingAwardAdmin(PmflowAdmin):
+class FundingAwardAdmin(FundingAwardServiceAdminMixin, PmflowAdmin):
     list_display = ("project", "beneficiary", "measure", "amount", "status", "created_at")
     list_filter = ("status", "measure", "project__pm_team")
     search_fields = ("project__code", "beneficiary__name", "measure__name_zh", "note")
