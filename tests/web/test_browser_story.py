@@ -140,13 +140,13 @@ class Story:
         page.goto(self.base + reverse("login"))
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
-        page.click("#login-form button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("#login-form button[type=submit]")
         assert "/login/" not in page.url, f"{username} could not log in"
         if self.lang == "en" and not self.switched:
             # The language switch in the top bar (set_language keeps the choice in a cookie).
-            page.click("form.langswitch button[value=en]")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click("form.langswitch button[value=en]")
             self.switched = True
         assert page.locator("html").get_attribute("lang") == ("en" if self.lang == "en" else "zh-hans")
         return page
@@ -215,8 +215,8 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         assert project.code in chair_page.content()
         story.shot(chair_page, "02-chair-gates")
         story.go(chair_page, reverse("milestones:gate_detail", args=[gate.pk]))
-        chair_page.click("#gate-transitions button[value=open]")
-        chair_page.wait_for_load_state()
+        with chair_page.expect_navigation():
+            chair_page.click("#gate-transitions button[value=open]")
         gate.refresh_from_db()
         assert gate.status == "open"
 
@@ -232,21 +232,21 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
             assert project.code in page.content()
             if i == 1:
                 story.shot(page, "03-reviewer-inbox")
-            page.click(f"tr[data-gate='{gate.pk}'] a")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click(f"tr[data-gate='{gate.pk}'] a")
             assert page.locator("#conflict-declaration").is_visible()
             if r.username == "reviewer4":
                 page.check("input[name=has_conflict][value=yes]")
                 page.fill("textarea[name=note]", t(lang, "曾与承担单位合作。", "Worked with the performer."))
-                page.click("#conflict-declaration button[type=submit]")
-                page.wait_for_load_state()
+                with page.expect_navigation():
+                    page.click("#conflict-declaration button[type=submit]")
                 assert page.locator("#recused").is_visible()
                 assert page.locator("#scorecard-form").count() == 0
                 story.shot(page, "05-reviewer-recused")
                 continue
             page.check("input[name=has_conflict][value=no]")
-            page.click("#conflict-declaration button[type=submit]")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click("#conflict-declaration button[type=submit]")
             plan = plans[r.username]
             must = page.locator("#scorecard-form select[name^=must_]")
             for k in range(must.count()):
@@ -258,20 +258,20 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
             if plan["champion"]:
                 page.check("input[name=champion]")
             page.fill("textarea[name=comments]", t(lang, "技术路线有潜力。", "Promising route."))
-            page.click("#scorecard-form button[value=save]")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click("#scorecard-form button[value=save]")
             if i == 1:
                 story.shot(page, "04-reviewer-scorecard")
-            page.click("#scorecard-form button[value=submit]")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click("#scorecard-form button[value=submit]")
             assert page.locator(".scorecard-readonly").is_visible()
         assert ReviewerAssignment.objects.get(gate=gate, reviewer__username="reviewer4").has_conflict is True
         assert Scorecard.objects.filter(assignment__gate=gate, submitted_at__isnull=False).count() == 3
 
         # 4. The chair closes scoring, sees the split and takes the non-consensus path.
         story.go(chair_page, reverse("milestones:gate_detail", args=[gate.pk]))
-        chair_page.click("#gate-transitions button[value=close]")
-        chair_page.wait_for_load_state()
+        with chair_page.expect_navigation():
+            chair_page.click("#gate-transitions button[value=close]")
         assert chair_page.locator("#spread-chart circle").count() == 3
         assert chair_page.locator("select[name=outcome] option[value=non_consensus]").count() == 1
         story.shot(chair_page, "06-chair-gate-decision")
@@ -280,8 +280,8 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
             "#decision-form textarea[name=rationale]",
             t(lang, "专家意见分歧，有支持专家，转入非共识通道。", "Reviewers split with a champion: non-consensus track."),
         )
-        chair_page.click("#decision-form button[type=submit]")
-        chair_page.wait_for_load_state()
+        with chair_page.expect_navigation():
+            chair_page.click("#decision-form button[type=submit]")
         project.refresh_from_db()
         assert project.status == "non_consensus"
         assert chair_page.locator("#non-consensus-approval").is_visible()
@@ -292,8 +292,8 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         )
         chair_page.locator("#non-consensus-approval").scroll_into_view_if_needed()
         story.shot(chair_page, "07-chair-non-consensus-approval")
-        chair_page.click("#non-consensus-approval button[type=submit]")
-        chair_page.wait_for_load_state()
+        with chair_page.expect_navigation():
+            chair_page.click("#non-consensus-approval button[type=submit]")
         project.refresh_from_db()
         assert project.status == "approved"
         assert project.non_consensus_track
@@ -365,16 +365,16 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         pm_page.locator("#preview").scroll_into_view_if_needed()
         story.shot(pm_page, "10-change-request-preview")
         assert not ChangeRequest.objects.filter(project=project).exists()  # the preview saves nothing
-        pm_page.click("#submit-button")
-        pm_page.wait_for_load_state()
+        with pm_page.expect_navigation():
+            pm_page.click("#submit-button")
         cr = ChangeRequest.objects.get(project=project)
         assert cr.status == "submitted"
 
         story.go(chair_page, reverse("milestones:change_request_detail", args=[cr.pk]))
-        chair_page.click("#cr-actions button[value=approve]")
-        chair_page.wait_for_load_state()
-        chair_page.click("#cr-actions button[value=apply]")
-        chair_page.wait_for_load_state()
+        with chair_page.expect_navigation():
+            chair_page.click("#cr-actions button[value=approve]")
+        with chair_page.expect_navigation():
+            chair_page.click("#cr-actions button[value=apply]")
         cr.refresh_from_db()
         assert cr.status == "applied"
         assert chair_page.locator("#before-after").is_visible()
@@ -428,8 +428,8 @@ def _pm_drafts_and_submits(story: Story, page, cast: dict[str, Any]):
         page.fill("[name=planned_start]", "2027-01-04")
         page.fill("[name=planned_end]", "2029-12-28")
         story.shot(page, "01-project-draft")
-        page.locator("form", has=page.locator("[name=title]")).locator("button[type=submit]").first.click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("form", has=page.locator("[name=title]")).locator("button[type=submit]").first.click()
         project = Project.objects.get(title=title)
     else:
         from projects.services.projects import project_create
@@ -452,8 +452,8 @@ def _pm_drafts_and_submits(story: Story, page, cast: dict[str, Any]):
     detail = _url("projects:detail", project.pk)
     if detail:
         story.go(page, detail)
-        _transition_button(page, project.pk, "submit").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            _transition_button(page, project.pk, "submit").click()
     else:
         from projects.services.projects import project_submit
 
@@ -469,8 +469,8 @@ def _pm_activates(story: Story, page, project) -> None:
         story.go(page, detail)
         button = _transition_button(page, project.pk, "activate")
         if button.count():
-            button.click()
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                button.click()
             return
     from projects.services.projects import project_activate
 
