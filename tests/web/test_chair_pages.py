@@ -245,3 +245,18 @@ def test_condition_row_without_a_due_date_is_refused(client, reference_data):
     )
     assert resp.status_code == 400
     assert not GateDecision.objects.filter(gate=setup.gate).exists()
+
+
+def test_opening_an_already_open_gate_is_a_friendly_conflict_message(client, gate_setup):
+    _gate_services()
+    client.force_login(gate_setup.chair)
+    resp = client.post(reverse("milestones:gate_transition", args=[gate_setup.gate.pk, "open"]), follow=True)
+    assert resp.status_code == 200
+    assert 'id="messages"' in resp.content.decode()
+    gate_setup.gate.refresh_from_db()
+    assert gate_setup.gate.status == "open"
+
+
+def test_unknown_gate_transition_is_not_found(client, gate_setup):
+    client.force_login(gate_setup.chair)
+    assert client.post(reverse("milestones:gate_transition", args=[gate_setup.gate.pk, "explode"])).status_code == 404

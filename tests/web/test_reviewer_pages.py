@@ -208,3 +208,16 @@ def test_overdue_gate_shows_overdue_working_days(client, reference_data):
     setup = build_gate(reviewers=1, due=dt.date.today() - dt.timedelta(days=10))
     client.force_login(setup.reviewers[0])
     assert "已逾期" in client.get(reverse("milestones:reviewer_inbox")).content.decode()
+
+
+def test_long_inbox_is_paginated(client, reference_data):
+    reviewer = UserFactory()
+    for _ in range(27):
+        setup = build_gate(reviewers=0)
+        ReviewerAssignment.objects.create(gate=setup.gate, reviewer=reviewer)
+    client.force_login(reviewer)
+    first = client.get(reverse("milestones:reviewer_inbox")).content.decode()
+    assert first.count('class="gate-row"') == 25
+    assert "page=2" in first
+    second = client.get(reverse("milestones:reviewer_inbox"), {"page": 2}).content.decode()
+    assert second.count('class="gate-row"') == 2
