@@ -111,15 +111,18 @@ class PMTeamViewSet(ApiReadOnlyViewSet):
 # --- projects ---------------------------------------------------------------------------------------------------
 def _project_service(name: str) -> Any:
     def run(actor: Any, pk: Any, reason: str) -> Project:
-        from projects.services.projects import project_transition
+        from projects.services.projects import project_transition_direct
 
-        return project_transition(actor=actor, project_id=pk, name=name, reason=reason)
+        return project_transition_direct(actor=actor, project_id=pk, name=name, reason=reason)
 
     return run
 
 
-#: every project transition goes through project_transition (as in the admin and the web UI)
-PROJECT_SERVICES = {name: _project_service(name) for name in Project.TRANSITION_PERMISSIONS}
+#: the project transitions a person takes directly (as in the admin and the web UI); the others happen
+#: only through gate decisions and milestone submissions (Project.EFFECT_ONLY_TRANSITIONS)
+PROJECT_SERVICES = {
+    name: _project_service(name) for name in Project.TRANSITION_PERMISSIONS if name not in Project.EFFECT_ONLY_TRANSITIONS
+}
 
 
 class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
@@ -249,9 +252,8 @@ class KeyTaskListViewSet(ApiReadOnlyViewSet):
         from projects.services.tasks import task_list_create
 
         data = validated(KeyTaskListInputSerializer, request.data)
-        task_list = task_list_create(
-            actor=request.user, pm_team_id=data["pm_team"], title=data["title"], project_id=data["project"]
-        )
+        team = self.visible_object(visibility.pm_teams_for(request.user), data["pm_team"])
+        task_list = task_list_create(actor=request.user, pm_team_id=team.pk, title=data["title"], project_id=data["project"])
         return self.detail_response(task_list, status=201)
 
 
