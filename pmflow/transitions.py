@@ -37,11 +37,16 @@ def transition_permission(model: type[models.Model], name: str) -> str:
 
 
 def transitions_available(obj: models.Model, user: Any) -> list[str]:
-    """Names of the transitions ``user`` may take on ``obj`` now (state allows it and rules allow it)."""
+    """Names of the transitions ``user`` may take on ``obj`` now (state allows it and rules allow it).
+    Transitions the model declares in ``EFFECT_ONLY_TRANSITIONS`` are never offered: they happen only
+    as the effect of another action (e.g. a gate decision)."""
     field = state_field_name(type(obj))
     getter = getattr(obj, f"get_available_{field}_transitions")
+    effect_only = getattr(type(obj), "EFFECT_ONLY_TRANSITIONS", frozenset())
     names = []
     for t in getter():
+        if t.name in effect_only:
+            continue
         perm = getattr(type(obj), "TRANSITION_PERMISSIONS", {}).get(t.name)
         if perm and user.has_perm(perm, obj):
             names.append(t.name)

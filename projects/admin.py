@@ -35,7 +35,7 @@ from projects.services.projects import (
     PROJECT_INPUT_FIELDS,
     project_create,
     project_input_clean,
-    project_transition,
+    project_transition_direct,
     project_update,
 )
 from projects.services.teams import pm_team_lead_membership_ensure
@@ -256,7 +256,7 @@ class ProjectAdmin(FSMTransitionAdminMixin, PmflowAdmin):
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k not in ("_state", "status")})
 
     def fsm_transition_run(self, request: HttpRequest, obj: Any, name: str, reason: str) -> Any:
-        return project_transition(actor=request.user, project_id=obj.pk, name=name, reason=reason)
+        return project_transition_direct(actor=request.user, project_id=obj.pk, name=name, reason=reason)
 
 
 @admin.register(PlanVersion)

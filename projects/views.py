@@ -210,13 +210,15 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_transition_view(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    from projects.services.projects import project_transition
+    from projects.services.projects import project_transition_direct
 
     project = _visible_project(request, pk)
     form = TransitionForm(request.POST)
     form.is_valid()
     try:
-        project_transition(actor=request.user, project_id=project.pk, name=name, reason=form.cleaned_data.get("reason", ""))
+        project_transition_direct(
+            actor=request.user, project_id=project.pk, name=name, reason=form.cleaned_data.get("reason", "")
+        )
     except ApplicationError as exc:
         _raise_for(exc)
         message = exc.message

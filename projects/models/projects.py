@@ -105,6 +105,13 @@ class Project(ConcurrentTransitionMixin, models.Model):
         "terminate": _("终止"),
     }
     REASON_REQUIRED = {"terminate", "suspend", "reject", "reopen"}
+    # Transitions that happen only as the effect of another action — scheduling the screening gate,
+    # a gate decision, a non-consensus approval, submitting the final milestone — never from a
+    # button: approving by hand would skip the milestones the decision creates. They are hidden
+    # from transitions_available and refused by project_transition_direct.
+    EFFECT_ONLY_TRANSITIONS = frozenset(
+        {"start_screening", "approve", "send_to_non_consensus", "reject", "start_closing", "close", "reopen"}
+    )
 
     class Meta:
         verbose_name = _("项目")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pmflow.audit import audit_record, audit_trail_for
-from pmflow.errors import Forbidden, InvalidInput, NotFound
+from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, Organisation, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
 from pmflow.rules import is_programme_admin
@@ -442,6 +442,16 @@ def project_transition(
         extra_update_fields=extra,
         effects=_effects,
     )
+
+
+def project_transition_direct(*, actor: Any, project_id: Any, name: str, reason: str = "") -> Project:
+    """``project_transition`` for the interfaces a person drives (web buttons, admin buttons, API
+    transitions endpoint): refuses the transitions that only a gate decision, a non-consensus
+    approval or a milestone submission may cause (``Project.EFFECT_ONLY_TRANSITIONS``)."""
+    if name in Project.EFFECT_ONLY_TRANSITIONS:
+        label = Project.TRANSITION_LABELS.get(name, name)
+        raise Conflict(_("“%(name)s”只能通过关口评审决定或里程碑提交完成，不能直接执行。") % {"name": label})
+    return project_transition(actor=actor, project_id=project_id, name=name, reason=reason)
 
 
 def project_submit(*, actor: Any, project_id: Any, reason: str = "") -> Project:

@@ -85,8 +85,11 @@ def test_refused_transition_shows_the_clear_error_and_changes_nothing(client):
     response = client.post(_transition_url(project), {"transition": "terminate", "reason": ""}, follow=True)
     assert any("理由" in m for m in _messages(response))
     # not allowed from the current state
-    response = client.post(_transition_url(project), {"transition": "approve"}, follow=True)
+    response = client.post(_transition_url(project), {"transition": "resume"}, follow=True)
     assert any("不能执行" in m for m in _messages(response))
+    # only a gate decision may approve: the button path refuses it whatever the state
+    response = client.post(_transition_url(project), {"transition": "approve"}, follow=True)
+    assert any("关口评审" in m for m in _messages(response))
     assert Project.objects.get(pk=project.pk).status == S.ACTIVE
     assert not audit_trail_for(project).exists()
 
@@ -95,9 +98,10 @@ def test_change_page_shows_buttons_only_for_transitions_the_user_may_take(client
     project = project_in_state(S.ACTIVE)
     client.force_login(make_admin())
     html = client.get(_change_url(project)).content.decode()
-    for name in ("suspend", "start_closing", "terminate"):
+    for name in ("suspend", "terminate"):
         assert f'data-transition="{name}"' in html
-    for name in ("submit", "approve", "resume", "close"):
+    # not allowed from active, or caused only by a gate decision / final milestone submission
+    for name in ("submit", "approve", "resume", "close", "start_closing"):
         assert f'data-transition="{name}"' not in html
 
 
