@@ -154,3 +154,16 @@ def test_posts_against_another_teams_project_answer_a_friendly_404(client, team)
         assert 'id="error-404"' in resp.content.decode()
     other.refresh_from_db()
     assert other.status == "draft"
+
+
+def test_gate_driven_transitions_have_no_button_and_are_refused_with_409(client, team):
+    project = ProjectFactory(pm_team=team)
+    Project.objects.filter(pk=project.pk).update(status="screening")
+    client.force_login(make_admin())
+    html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'data-transition="approve"' not in html
+    assert 'data-transition="terminate"' in html
+    resp = client.post(reverse("projects:transition", args=[project.pk, "approve"]))
+    assert resp.status_code == 409
+    project.refresh_from_db()
+    assert project.status == "screening"
