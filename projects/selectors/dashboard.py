@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from pmflow.models import AuditEntry, Notification, NotificationKind, User
@@ -194,6 +194,7 @@ class Portfolio:
     by_state: list[dict[str, Any]] = field(default_factory=list)
     by_health: list[dict[str, Any]] = field(default_factory=list)
     by_team: list[dict[str, Any]] = field(default_factory=list)
+    released_by_month: list[Decimal] = field(default_factory=list)
     funding_by_direction: list[dict[str, Any]] = field(default_factory=list)
     milestones_due: list[Any] = field(default_factory=list)
     milestones_due_count: int = 0
@@ -327,7 +328,23 @@ def portfolio_summary(
     out.quota = list(
         teams.annotate(used=Coalesce(Subquery(used, output_field=models.IntegerField()), 0)).order_by("code").distinct()
     )
-    # 14. Filter choices: the teams this user may filter by.
+    # 14. Released funding per month over the last twelve months (for the sparkline).
+    first_month = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    monthly = dict(
+        TrancheRelease.objects.filter(milestone__project__in=ids, released_at__date__gte=first_month)
+        .annotate(month=TruncMonth("released_at"))
+        .order_by()
+        .values_list("month")
+        .annotate(s=Sum("amount"))
+    )
+    by_month = {(k.year, k.month): v for k, v in monthly.items() if k is not None}
+    months = []
+    y, m = first_month.year, first_month.month
+    for _ in range(12):
+        months.append(by_month.get((y, m)) or Decimal(0))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    out.released_by_month = months
+    # 15. Filter choices: the teams this user may filter by.
     option_teams = list(_dashboard_teams(user).order_by("code"))
     out.filter_options = {"directions": directions, "tiers": tiers, "teams": option_teams}
     out.by_team = [

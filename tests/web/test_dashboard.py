@@ -73,6 +73,7 @@ def test_pm_lead_sees_counts_charts_and_lists(client, reference_data):
     assert html.count("<svg") >= 6
     assert "?health=red" in html and "?status=active" in html
     assert f'data-team="{team.code}"' in html
+    assert 'id="released-sparkline"' in html and "<polyline" in html
     # every number links to the list behind it, and that list shows exactly those projects
     listed = client.get(reverse("projects:list") + "?overdue_reviews=1").content.decode()
     assert listed.count('class="project-row"') == 3
