@@ -82,7 +82,7 @@ def env_for(db: str, port: int) -> dict[str, str]:
             "PMFLOW_BENCH_VIEWS": "1",
             "PMFLOW_THROTTLE_WRITES": "100000000/min",
             "PMFLOW_THROTTLE_TOKEN": "100000/min",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "ERROR",
         }
     )
     return env
@@ -93,7 +93,8 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def django_shell(env: dict[str, str], code: str) -> str:
-    return manage(env, "shell", "-c", code)
+    """The last line ``code`` printed (``shell`` may print a banner first)."""
+    return manage(env, "shell", "--no-imports", "-c", code).strip().splitlines()[-1]
 
 
 def ensure_database(db: str, env: dict[str, str], projects: int, tasks_per_list: int) -> None:
@@ -170,8 +171,10 @@ def wrk(url: str, *, connections: int, duration: int, headers: list[str], script
         cmd += ["-H", h]
     if script:
         cmd += ["-s", script]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    done = subprocess.run([*cmd, url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return parse_wrk(done.stdout)
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -216,7 +219,7 @@ def main() -> None:
 
     env = env_for(args.db, args.port)
     ensure_database(args.db, env, args.projects, args.tasks_per_list)
-    fx = json.loads(django_shell({**env, "DJANGO_SETTINGS_MODULE": "pmflow.settings.dev"}, FIXTURE_CODE).strip().splitlines()[-1])
+    fx = json.loads(django_shell({**env, "DJANGO_SETTINGS_MODULE": "pmflow.settings.dev"}, FIXTURE_CODE))
     print(
         f"portfolio: {fx['projects']} projects; the lead sees {fx['lead_projects']}; "
         f"{len(fx['transition_ids'])} active/suspended projects for transitions",

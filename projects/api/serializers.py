@@ -26,6 +26,9 @@ from projects.models import (
 )
 
 MAX_ID = 2**63 - 1
+#: the project transitions the transitions endpoint runs; the rest follow from gate decisions,
+#: non-consensus approvals and milestone submissions (Project.EFFECT_ONLY_TRANSITIONS)
+PROJECT_EXPOSED = tuple(n for n in Project.TRANSITION_PERMISSIONS if n not in Project.EFFECT_ONLY_TRANSITIONS)
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
 
 
@@ -154,7 +157,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectDetailSerializer(ProjectSerializer):
-    available_transitions = available_transitions_field(Project)
+    available_transitions = available_transitions_field(Project, PROJECT_EXPOSED)
 
     class Meta(ProjectSerializer.Meta):
         fields = [*ProjectSerializer.Meta.fields, "milestone_template", "available_transitions"]

@@ -39,10 +39,10 @@ def _race(requests: list) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_approve_and_reject_exactly_one_200_the_rest_409(world):
-    Project.objects.filter(pk=world.project.pk).update(status="screening")
+def test_concurrent_suspends_exactly_one_200_the_rest_409(world):
+    Project.objects.filter(pk=world.project.pk).update(status="active")
     admin = world.users["admin"]
-    names = ["approve", "reject"]
+    names = ["suspend", "suspend"]
     clients = [client_for(admin) for _ in range(THREADS)]
     url = "/api/v1/projects/{pk}/transitions/{name}/"
     calls = [
@@ -60,7 +60,7 @@ def test_concurrent_approve_and_reject_exactly_one_200_the_rest_409(world):
     final = Project.objects.get(pk=world.project.pk)
     winner = next(r for r in responses if r.status_code == 200)
     assert final.status == winner.json()["status"]
-    assert AuditEntry.objects.filter(object_id=str(world.project.pk), from_state="screening").count() == 1
+    assert AuditEntry.objects.filter(object_id=str(world.project.pk), from_state="active").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

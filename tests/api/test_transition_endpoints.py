@@ -9,6 +9,7 @@ import pytest
 from milestones.api.serializers import CHANGE_EXPOSED, GATE_EXPOSED, MILESTONE_EXPOSED
 from milestones.models import ChangeRequest, GateReview, Milestone
 from pmflow.models import AuditEntry
+from projects.api.serializers import PROJECT_EXPOSED
 from projects.models import Project
 from tests.api.conftest import assert_error
 
@@ -45,7 +46,7 @@ def _run_from_every_state(client, model, pk, url, name, cases, target, reason="æ
             assert model.objects.get(pk=pk).status == state
 
 
-@pytest.mark.parametrize(("name", "cases", "target"), _matrix(Project))
+@pytest.mark.parametrize(("name", "cases", "target"), _matrix(Project, PROJECT_EXPOSED))
 def test_project_transition_from_each_state(world, name, cases, target):
     role = "lead" if name == "submit" else "admin"
     url = f"/api/v1/projects/{world.project.pk}/transitions/{name}/"
@@ -105,12 +106,14 @@ def test_transition_on_an_invisible_object_is_404(world):
 @pytest.mark.parametrize(
     ("resource", "name"),
     [("milestones", n) for n in ("open_review", "pass_gate", "pass_with_conditions", "hold", "recycle", "fail", "cancel")]
-    + [("gate-reviews", "decide")],
+    + [("gate-reviews", "decide")]
+    + [("projects", n) for n in sorted(Project.EFFECT_ONLY_TRANSITIONS)],
 )
 def test_transitions_that_only_follow_from_a_decision_or_change_are_not_exposed(world, resource, name):
-    """Gate outcomes move milestones through POST /gate-reviews/{id}/decision/ (with its effects:
-    tranche release, condition tasks, termination); cancelling a milestone goes through a change request."""
-    pk = world.milestone.pk if resource == "milestones" else world.gate.pk
+    """Gate outcomes move milestones and projects through POST /gate-reviews/{id}/decision/ (with its
+    effects: tranche release, condition tasks, termination); cancelling a milestone goes through a
+    change request; screening starts when the screening gate is scheduled."""
+    pk = {"milestones": world.milestone.pk, "gate-reviews": world.gate.pk, "projects": world.project.pk}[resource]
     response = world.client("admin").post(f"/api/v1/{resource}/{pk}/transitions/{name}/", {}, format="json")
     assert_error(response, 404, "not_found")
 
