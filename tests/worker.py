@@ -145,7 +145,7 @@ def celery_worker(
     pool: str = "solo",
     include: tuple[str, ...] = TEST_TASK_MODULES,
     log_dir: Path | None = None,
-    ready_timeout: float = 60.0,
+    ready_timeout: float = 180.0,  # a busy CI machine can take a minute to import Django and Celery
 ) -> Iterator[WorkerProcess]:
     """Run ``celery -A pmflow worker`` (concurrency 1) until the block exits.
 
@@ -180,13 +180,15 @@ def broker_purge() -> int:
 @contextlib.contextmanager
 def celery_broker_override(broker_url: str, transport_options: dict[str, Any] | None = None) -> Iterator[None]:
     """Point this process's Celery app at another broker for the block (e.g. the filesystem broker
-    or a closed port), then restore it. Connection and producer pools are dropped both ways."""
+    or a closed port), then restore it. The app's connection and producer pools are re-resolved
+    both ways."""
     from pmflow.celery import app
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # Only drop the app's references: the pools themselves live in kombu's global registry,
+        # keyed by broker URL, and the original one is handed back (still open) on restore.
+        # Closing it here would leave the app with a closed pool ("Acquire on closed pool").
+        app._pool = None
         app.amqp._producer_pool = None
 
     saved = {"broker_url": app.conf.broker_url, "broker_transport_options": dict(app.conf.broker_transport_options)}

