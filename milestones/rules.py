@@ -60,5 +60,15 @@ rules.add_perm("milestones.score_gate", is_declared_unconflicted_reviewer)
 rules.add_perm("milestones.read_scorecards", is_programme_admin | is_gate_chair | is_declared_unconflicted_reviewer)
 rules.add_perm("milestones.file_change", is_programme_admin | is_pm_team_member)
 rules.add_perm("milestones.decide_change", is_programme_admin | is_project_gate_chair)
+
+
+@rules.predicate
+def changes_project_state(user, change_request) -> bool:
+    """Suspend / resume / terminate requests move the project itself, which only programme admins
+    may do (projects.suspend_project / terminate_project): the chair approves, an admin applies."""
+    return change_request is not None and change_request.kind in {"suspend", "resume", "terminate"}
+
+
+rules.add_perm("milestones.apply_change_request", is_programme_admin | (is_project_gate_chair & ~changes_project_state))
 rules.add_perm("milestones.assess_project", is_programme_admin | is_pm_team_member)
 rules.add_perm("milestones.endorse_non_consensus", is_pm_team_lead)

@@ -68,7 +68,7 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
         "withdraw": "milestones.file_change",
         "approve": "milestones.decide_change",
         "reject": "milestones.decide_change",
-        "apply": "milestones.decide_change",
+        "apply": "milestones.apply_change_request",
     }
     TRANSITION_LABELS = {
         "submit": _("提交"),
