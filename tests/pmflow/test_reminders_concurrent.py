@@ -49,7 +49,9 @@ def test_concurrent_sweeps_and_deliveries_send_each_reminder_once(reference_data
         project = ProjectFactory()
         for _ in range(3):
             add_member(project.pm_team)
-        ms = MilestoneFactory(project=project, baseline_due=TODAY - dt.timedelta(days=3) if i % 2 else TODAY + dt.timedelta(days=1))
+        ms = MilestoneFactory(
+            project=project, baseline_due=TODAY - dt.timedelta(days=3) if i % 2 else TODAY + dt.timedelta(days=1)
+        )
         Milestone.objects.filter(pk=ms.pk).update(status="in_progress")
         expected += 4 + (1 if i % 2 else 0)  # lead + 3 members, plus the escalation to the lead when overdue
 
@@ -60,7 +62,5 @@ def test_concurrent_sweeps_and_deliveries_send_each_reminder_once(reference_data
     sent = run_concurrently(notifications_deliver_pending, n=3)
     assert sum(sent) == expected
     assert len(mail.outbox) == expected
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        Notification.objects.values_list("recipient__email", flat=True)
-    )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(Notification.objects.values_list("recipient__email", flat=True))
     assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
