@@ -154,6 +154,8 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(100):
         try:
