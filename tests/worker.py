@@ -6,8 +6,9 @@ pointed at the same broker (the test Redis, or whatever ``broker_url`` says) and
 waits until the worker says it is ready and stops it afterwards.
 
 The pytest fixture ``celery_worker_process`` (registered in tests/conftest.py) gives a test a
-running worker: one worker process per test session, the broker queue purged before and after
-each test. It requests ``transactional_db``: the worker is another process and sees only committed
+running worker: one worker process per test session, consuming a private queue that this process
+publishes to only during such tests (so the worker never takes work from other tests), purged
+before and after each test. It requests ``transactional_db``: the worker is another process and sees only committed
 rows, so data must really be committed (no wrapping test transaction).
 
     def test_something(celery_worker_process):
@@ -49,6 +50,7 @@ class WorkerProcess:
     hostname: str
     log_path: Path
     env: dict[str, str] = field(repr=False)
+    queue: str = ""  # the private queue of the session worker (celery_worker_process)
 
     def log(self) -> str:
         try:
@@ -146,11 +148,13 @@ def celery_worker(
     include: tuple[str, ...] = TEST_TASK_MODULES,
     log_dir: Path | None = None,
     ready_timeout: float = 180.0,  # a busy CI machine can take a minute to import Django and Celery
+    queues: tuple[str, ...] = (),
 ) -> Iterator[WorkerProcess]:
     """Run ``celery -A pmflow worker`` (concurrency 1) until the block exits.
 
     ``db_name``: the database the worker's Django must use (pytest-django's test database name), or
     None to use whatever ``extra_env``/the environment configures (e.g. a SQLite DATABASE_URL).
+    ``queues``: consume only these queues (default: the default queue).
     """
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="pmflow-worker-"))
     hostname = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}@%h"
@@ -160,6 +164,8 @@ def celery_worker(
     args += ["--hostname", hostname, "--without-gossip", "--without-mingle", "--without-heartbeat"]
     if include:
         args += ["--include", ",".join(include)]
+    if queues:
+        args += ["--queues", ",".join(queues)]
     proc = spawn(args, env=env, log_path=log_path)
     worker = WorkerProcess(proc=proc, hostname=hostname, log_path=log_path, env=env)
     try:
@@ -175,6 +181,26 @@ def broker_purge() -> int:
     from pmflow.celery import app
 
     return app.control.purge()
+
+
+@contextlib.contextmanager
+def celery_default_queue(queue: str) -> Iterator[None]:
+    """Publish from this process to ``queue`` for the block. Celery caches its queue map, default
+    queue and router on ``app.amqp``; they are dropped both ways."""
+    from pmflow.celery import app
+
+    def drop_caches() -> None:
+        for name in ("queues", "default_queue", "router"):
+            app.amqp.__dict__.pop(name, None)
+
+    saved = app.conf.task_default_queue
+    drop_caches()
+    app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        drop_caches()
+        app.conf.task_default_queue = saved
 
 
 @contextlib.contextmanager
@@ -208,22 +234,28 @@ def celery_broker_override(broker_url: str, transport_options: dict[str, Any] | 
 
 @pytest.fixture(scope="session")
 def celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[WorkerProcess]:
-    """One real worker for the session, on the test Redis and the test database."""
+    """One real worker for the session, on the test Redis and the test database. It consumes a
+    private queue, so it only runs tasks published during tests that asked for it: a worker left
+    running between tests must not take work (e.g. outbox deliveries) that other tests run themselves."""
     from django.db import connection
 
     with django_db_blocker.unblock():
         db_name = connection.settings_dict["NAME"]
+    queue = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     broker_purge()
-    with celery_worker(db_name=db_name, log_dir=tmp_path_factory.mktemp("celery-worker")) as worker:
+    with celery_worker(db_name=db_name, log_dir=tmp_path_factory.mktemp("celery-worker"), queues=(queue,)) as worker:
+        worker.queue = queue
         yield worker
 
 
 @pytest.fixture
 def celery_worker_process(transactional_db, celery_worker_session) -> Iterator[WorkerProcess]:
-    """A running worker for this test (transactional: commit data so the worker can see it); the
-    broker queue is empty at the start and purged at the end."""
+    """A running worker for this test (transactional: commit data so the worker can see it). For
+    the test, this process publishes to the worker's private queue; it is empty at the start and
+    purged at the end."""
     if not celery_worker_session.alive():
         pytest.fail(f"the test Celery worker died:\n{celery_worker_session.log()}")
-    broker_purge()
-    yield celery_worker_session
-    broker_purge()
+    with celery_default_queue(celery_worker_session.queue):
+        broker_purge()
+        yield celery_worker_session
+        broker_purge()
