@@ -496,7 +496,9 @@ def change_plan(
     data = _payload_clean(kind, payload, errors)
     errors.raise_if_any()
     if kind in MILESTONE_KINDS:
-        assert milestone is not None
+        if milestone is None:
+            # A row made outside change_request_create (e.g. in the admin) may lack its milestone.
+            raise InvalidInput(fields={"milestone_id": [_("此类变更必须指定里程碑。")]})
         if milestone.status in CLOSED_MILESTONE_STATES:
             raise InvalidInput(
                 fields={

@@ -196,3 +196,15 @@ def test_a_linked_assessment_must_be_of_the_project(w, reference_data):
         actor=w.pm, project_id=w.project.pk, kind="suspend", payload={}, reason="评估结果", assessment_id=own.pk
     )
     assert cr.assessment_id == own.pk
+
+
+def test_applying_a_milestone_kind_row_without_a_milestone_is_a_field_error_not_a_crash(w):
+    """A row made outside the service (e.g. in the admin) without its milestone is refused with the
+    field named when applied, and nothing changes."""
+    cr = approved(w, kind="rescope", milestone=w.milestones[0], payload={"deliverables": "新交付物"})
+    ChangeRequest.objects.filter(pk=cr.pk).update(milestone=None)
+    with pytest.raises(InvalidInput) as exc:
+        change_request_apply(actor=w.admin, change_request_id=cr.pk)
+    assert "milestone_id" in exc.value.fields
+    assert ChangeRequest.objects.get(pk=cr.pk).status == ChangeState.APPROVED
+    assert Milestone.objects.get(pk=w.milestones[0].pk).deliverables == ""
