@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
@@ -21,6 +21,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from pmflow.api.authentication import TokenAuthentication
 from pmflow.api.exceptions import api_exception_handler
 from pmflow.api.settings import api_setting
 
@@ -88,11 +89,16 @@ def _positive_int(raw: str | None, *, name: str, maximum: int | None = None) -> 
     return value
 
 
+PAGE_PARAM = "page"
+PAGE_SIZE_PARAM = "page_size"
+
+
 class StrictPageNumberPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` (max ``MAX_PAGE_SIZE``). A malformed value is a 400 naming the
     parameter (not silently ignored); a page past the end is a 404. Two queries: count and page."""
 
-    page_size_query_param = "page_size"
+    page_query_param = PAGE_PARAM
+    page_size_query_param = PAGE_SIZE_PARAM
 
     @property
     def page_size(self) -> int:  # type: ignore[override]
@@ -201,7 +207,7 @@ class ApiViewMixin:
     """Token first (so an anonymous request gets 401 with ``WWW-Authenticate: Token``), then session
     (the web UI; CSRF enforced on writes). JSON only. Our error handler, pagination and throttles."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, SessionAuthentication]  # ours: admin check in the token query
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     parser_classes = [JSONParser]
@@ -227,6 +233,19 @@ class ApiReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         if self.action != "list" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
         return super().get_serializer_class()
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        """The list filters and ordering. With no query parameter but ``page``/``page_size`` the
+        FilterSet has nothing to filter (no filter is required or has a default), so it is not built:
+        constructing it (a deep copy of every filter and a bound form) cost ~5 ms a request, more
+        than the list's SQL. Ordering still applies (the view's default)."""
+        params = self.request.query_params
+        if any(key not in (PAGE_PARAM, PAGE_SIZE_PARAM) for key in params):
+            return super().filter_queryset(queryset)
+        for backend in self.filter_backends:
+            if not issubclass(backend, DjangoFilterBackend):
+                queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     def get_object(self) -> Any:
         """The visible object named by the URL, else 404. List filters and ordering do not apply to

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from django.db.models import Count, QuerySet, Window
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -45,19 +46,28 @@ COLUMNS: list[tuple[str, str]] = [
     ("created_at", "created_at"),
     ("updated_at", "updated_at"),
 ]
-_DATETIME = serializers.DateTimeField()
+_KEYS = [k for k, _c in COLUMNS]
 _MONEY = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
 
 
-def _row(values: tuple[Any, ...], username: str) -> dict[str, Any]:
-    out = dict(zip([k for k, _c in COLUMNS], values, strict=True))
+def _iso_datetime(value: Any, tz: Any) -> str | None:
+    """What ``serializers.DateTimeField().to_representation`` gives (ISO 8601 in the current time
+    zone, ``Z`` for UTC), with the time zone looked up once per page rather than per value."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _row(values: tuple[Any, ...], username: str, tz: Any) -> dict[str, Any]:
+    out = dict(zip(_KEYS, values, strict=True))
     out["lead_name"] = out["lead_name"] or username  # str(User): display name, else username
     out["budget"] = _MONEY.to_representation(out["budget"])
     for key in ("planned_start", "planned_end", "window_extended_to"):
         if out[key] is not None:
             out[key] = out[key].isoformat()
-    out["created_at"] = _DATETIME.to_representation(out["created_at"])
-    out["updated_at"] = _DATETIME.to_representation(out["updated_at"])
+    out["created_at"] = _iso_datetime(out["created_at"], tz)
+    out["updated_at"] = _iso_datetime(out["updated_at"], tz)
     return out
 
 
@@ -77,7 +87,8 @@ def project_page(queryset: QuerySet, request: Request, paginator: StrictPageNumb
     # 2) the columns of those rows, joined by primary key
     columns = [c for _k, c in COLUMNS] + ["lead__username"]
     by_id = {r[0]: r for r in queryset.model._default_manager.filter(pk__in=[pk for pk, _t in page]).values_list(*columns)}
-    results = [_row(by_id[pk][:-1], by_id[pk][-1]) for pk, _t in page if pk in by_id]
+    tz = timezone.get_current_timezone()
+    results = [_row(by_id[pk][:-1], by_id[pk][-1], tz) for pk, _t in page if pk in by_id]
     url = request.build_absolute_uri()
     has_next = offset + size < total
     nxt = replace_query_param(url, paginator.page_query_param, number + 1) if has_next else None
