@@ -215,6 +215,9 @@ PMFLOW = {
     "NON_CONSENSUS_FIRST_TRANCHE_SHARE": "0.20",
     # ... and the first gate this many working days earlier than the template would put it.
     "NON_CONSENSUS_FIRST_GATE_EARLIER_WORKDAYS": 20,
+    # A screening gate whose reviewers' weighted scores spread (population std dev) at least this much
+    # counts as split even when 2/3 agree on a recommendation.
+    "NON_CONSENSUS_SPREAD_THRESHOLD": env_int("PMFLOW_NON_CONSENSUS_SPREAD_THRESHOLD", 20),
     "GATE_REVIEW_WORKDAYS": 10,
     "REMINDER_WORKDAYS": (3, 1),
     "SITE_URL": env("PMFLOW_SITE_URL", "http://127.0.0.1:8000"),
@@ -228,6 +231,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error body everywhere (docs/api.md); API views also set it on their base class.
+    "EXCEPTION_HANDLER": "pmflow.api.exceptions.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
