@@ -78,3 +78,15 @@ def test_a_locked_out_user_gets_the_clear_lockout_page_even_with_default_axes_se
     resp = client.post(reverse("login"), {"username": "carol", "password": "pw-secret-123"})
     assert resp.status_code == 429
     assert 'id="locked"' in resp.content.decode()
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_the_failed_login_that_locks_already_shows_the_locked_page(client):
+    """With the project's settings (AXES_LOCKOUT_CALLABLE), the attempt that reaches the limit answers
+    429 with the friendly page, not the login form again."""
+    UserFactory(username="dora")
+    for _ in range(2):
+        assert client.post(reverse("login"), {"username": "dora", "password": "wrong"}).status_code == 200
+    resp = client.post(reverse("login"), {"username": "dora", "password": "wrong"})
+    assert resp.status_code == 429
+    assert "账户已暂时锁定" in resp.content.decode()
