@@ -68,15 +68,16 @@ end
 """
 
 
-def env_for(db: str, port: int) -> dict[str, str]:
+def env_for(db: str, port: int, db_options: str = "") -> dict[str, str]:
     env = dict(os.environ)
+    query = f"?{db_options}" if db_options else ""
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "pmflow.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}{query}",
             "DATABASE_CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": "memory://",
             "PMFLOW_BENCH_VIEWS": "1",
@@ -215,6 +216,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--db-options",
+        default="",
+        help="extra DATABASE_URL options for gunicorn only, e.g. 'server_side_binding=true&prepare_threshold=2' "
+        "(psycopg prepares repeated statements: PostgreSQL plans each query once per connection)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -222,6 +229,7 @@ def main() -> None:
     env = env_for(args.db, args.port)
     ensure_database(args.db, env, args.projects, args.tasks_per_list)
     fx = json.loads(django_shell({**env, "DJANGO_SETTINGS_MODULE": "pmflow.settings.dev"}, FIXTURE_CODE))
+    env = env_for(args.db, args.port, args.db_options)
     print(
         f"portfolio: {fx['projects']} projects; the lead sees {fx['lead_projects']}; "
         f"{len(fx['transition_ids'])} active/suspended projects for transitions",
