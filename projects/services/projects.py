@@ -458,48 +458,8 @@ def project_submit(*, actor: Any, project_id: Any, reason: str = "") -> Project:
     return project_transition(actor=actor, project_id=project_id, name="submit", reason=reason)
 
 
-def project_start_screening(*, actor: Any, project_id: Any, reason: str = "") -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="start_screening", reason=reason)
-
-
-def project_approve(*, actor: Any, project_id: Any, reason: str = "") -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="approve", reason=reason)
-
-
-def project_reject(*, actor: Any, project_id: Any, reason: str) -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="reject", reason=reason)
-
-
-def project_send_to_non_consensus(*, actor: Any, project_id: Any, reason: str = "") -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="send_to_non_consensus", reason=reason)
-
-
 def project_activate(*, actor: Any, project_id: Any, reason: str = "") -> Project:
     return project_transition(actor=actor, project_id=project_id, name="activate", reason=reason)
-
-
-def project_suspend(*, actor: Any, project_id: Any, reason: str) -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="suspend", reason=reason)
-
-
-def project_resume(*, actor: Any, project_id: Any, reason: str = "") -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="resume", reason=reason)
-
-
-def project_start_closing(*, actor: Any, project_id: Any, reason: str = "") -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="start_closing", reason=reason)
-
-
-def project_close(*, actor: Any, project_id: Any, reason: str = "") -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="close", reason=reason)
-
-
-def project_reopen(*, actor: Any, project_id: Any, reason: str) -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="reopen", reason=reason)
-
-
-def project_terminate(*, actor: Any, project_id: Any, reason: str) -> Project:
-    return project_transition(actor=actor, project_id=project_id, name="terminate", reason=reason)
 
 
 # --- technology routes ----------------------------------------------------------------------------
