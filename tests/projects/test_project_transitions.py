@@ -60,13 +60,20 @@ def test_reason_is_required_for_terminate_suspend_reject_reopen(name):
 
 
 @pytest.mark.parametrize("name", sorted(Project.TRANSITION_PERMISSIONS))
-def test_each_named_wrapper_runs_its_transition(name):
+def test_direct_path_runs_button_transitions_and_refuses_gate_driven_ones(name):
+    """``project_transition_direct`` is what web, admin and API buttons call: it runs the transitions a
+    person takes directly and refuses, untouched, those only a gate decision or submission causes."""
     state, target = next(iter(ALLOWED[name].items()))
     project = project_in_state(state)
     actor = all_powerful_actor(project)
-    wrapper = getattr(services, f"project_{name}")
-    result = wrapper(actor=actor, project_id=project.pk, reason="测试理由")
-    assert result.status == target
+    if name in Project.EFFECT_ONLY_TRANSITIONS:
+        with pytest.raises(Conflict):
+            services.project_transition_direct(actor=actor, project_id=project.pk, name=name, reason="测试理由")
+        assert Project.objects.get(pk=project.pk).status == state
+        assert not audit_trail_for(project).exists()
+    else:
+        result = services.project_transition_direct(actor=actor, project_id=project.pk, name=name, reason="测试理由")
+        assert result.status == target
 
 
 def test_unknown_transition_name_is_invalid_input():
