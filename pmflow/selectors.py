@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from pmflow.models import Notification, NotificationKind
+from pmflow.models import Notification, NotificationKind, NotificationPreference
 
 
 def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
@@ -22,3 +22,8 @@ def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return notifications_for(user, unread_only=True).count()
+
+
+def notification_preference_for(user: Any) -> NotificationPreference:
+    """The user's preferences, or the defaults (unsaved) when they never chose: reading writes nothing."""
+    return NotificationPreference.objects.filter(user_id=user.pk).first() or NotificationPreference(user=user)

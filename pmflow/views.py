@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pmflow.errors import NotFound
 from pmflow.forms import LoginForm, NotificationPreferenceForm
-from pmflow.models import Notification, NotificationPreference, User
-from pmflow.selectors import notifications_for, unread_count
+from pmflow.models import Notification, User
+from pmflow.selectors import notification_preference_for, notifications_for, unread_count
 from pmflow.services.delivery import notification_mark_read, notifications_mark_all_read
+from pmflow.services.preferences import notification_preference_set
 from projects.selectors.dashboard import request_roles
 
 NOTIFICATIONS_PAGE_SIZE = 25
@@ -151,11 +152,15 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     """E-mail on/off and daily digest; and the private calendar feed URL."""
-    pref, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    pref = notification_preference_for(request.user)
     if request.method == "POST":
         form = NotificationPreferenceForm(request.POST, instance=pref)
         if form.is_valid():
-            form.save()
+            notification_preference_set(
+                actor=request.user,
+                email_enabled=form.cleaned_data["email_enabled"],
+                daily_digest=form.cleaned_data["daily_digest"],
+            )
             messages.success(request, _("通知偏好已保存。"))
             return redirect("preferences")
     else:
