@@ -60,7 +60,10 @@ def _url(name: str, *args: Any) -> str | None:
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # .ci/run installs it: in CI a missing browser is a failure, not a skip
+        pytest.skip(message)
     # Playwright's sync API keeps an event loop running in the test thread; Django's ORM refuses to
     # run inside one unless told that this is deliberate. Only for these tests: the browser and the
     # ORM never share a connection (the live server answers the browser from its own thread).
@@ -402,8 +405,8 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         assert "Traceback" not in other.content()
         story.shot(other, "13-forbidden")
 
-        if story.skipped_pages:
-            print("pages driven through services:", ", ".join(story.skipped_pages))
+        # Every step must have gone through its page: a fallback to a service means a page is missing.
+        assert not story.skipped_pages, f"pages driven through services: {', '.join(story.skipped_pages)}"
     finally:
         story.close()
     assert GateReview.objects.get(pk=gate.pk).status == "decided"
