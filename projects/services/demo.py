@@ -10,8 +10,9 @@ assessments and the audit trail of how it got to its state.
 It bypasses the services on purpose: it writes a consistent end state, not a history of requests,
 and it must build 10,000 projects / 1,000,000 tasks in minutes (``bulk_create`` in batches, one
 password hash shared by every demo user). Randomness is seeded, so two runs build the same data.
-Dates are placed relative to ``today`` so the demo always looks current. Task status and roll-ups
-are computed here with the rules of DESIGN §6; the recalculation task keeps them fresh afterwards.
+Dates are placed relative to ``today`` so the demo always looks current. Task status, roll-ups and
+project health are not computed here: the seed ends with the one set-based recalculation
+(``task_statuses_recalculate``), the same that the Celery tasks run.
 
 Development data only: every demo login shares ``DEMO_PASSWORD``.
 """
@@ -62,7 +63,6 @@ from pmflow.rules import PROGRAMME_ADMIN_GROUP
 from projects.models import (
     Field,
     FundingAward,
-    Health,
     KeyTaskList,
     PlanVersion,
     PMTeam,
@@ -77,6 +77,7 @@ from projects.models import (
     TaskStatus,
     TechnologyRoute,
 )
+from projects.services.task_status import task_statuses_recalculate
 
 DEMO_PASSWORD = "pmflow-demo"
 DEFAULT_SEED = 20250926
@@ -309,43 +310,12 @@ def demo_exists() -> bool:
 # --- small pure helpers ---------------------------------------------------------------------------
 
 
+#: Inserted as-is; task_statuses_recalculate rewrites every status at the end of the seed.
+PENDING_STATUS = TaskStatus.NOT_STARTED
+
+
 def _money(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def task_status_for(
-    *, start: dt.date, due: dt.date, progress: int, done: bool, blocked: bool, today: dt.date, threshold: int
-) -> str:
-    """DESIGN §6: done, blocked, overdue, at_risk (behind the straight line by more than
-    ``threshold`` points, or due within 7 days and under 80 %), not_started, on_track."""
-    if done:
-        return TaskStatus.DONE
-    if blocked:
-        return TaskStatus.BLOCKED
-    if due < today:
-        return TaskStatus.OVERDUE
-    if start <= today:
-        span = max((due - start).days, 1)
-        expected = min(100.0, 100.0 * (today - start).days / span)
-        if expected - progress > threshold:
-            return TaskStatus.AT_RISK
-    if (due - today).days <= 7 and progress < 80:
-        return TaskStatus.AT_RISK
-    if progress == 0:
-        return TaskStatus.NOT_STARTED
-    return TaskStatus.ON_TRACK
-
-
-def health_for(counts: dict[str, int]) -> str:
-    total = sum(counts.values())
-    if not total:
-        return Health.GREY
-    bad = counts.get(TaskStatus.OVERDUE, 0) + counts.get(TaskStatus.BLOCKED, 0)
-    if bad / total >= 0.2:
-        return Health.RED
-    if (bad + counts.get(TaskStatus.AT_RISK, 0)) / total >= 0.1:
-        return Health.AMBER
-    return Health.GREEN
 
 
 def _bulk(model: type[models.Model], objs: Sequence[models.Model], batch_size: int) -> list[models.Model]:
@@ -450,7 +420,6 @@ class _Context:
     categories: list[TaskCategory]
     measures: dict[str, SupportMeasure]
     admin: User
-    threshold: int
     ct_project: ContentType
     ct_milestone: ContentType
     ct_gate: ContentType
@@ -950,15 +919,7 @@ def _build_task_list(
                 progress, done_date = 100, min(t_due, today)
             blocked = progress < 100 and (state in (PS.SUSPENDED, PS.TERMINATED) or rng.random() < 0.03)
         milestone = next((m for m in milestones if m.current_due >= t_due), milestones[-1] if milestones else None)
-        status = task_status_for(
-            start=t_start,
-            due=t_due,
-            progress=progress,
-            done=done_date is not None,
-            blocked=blocked,
-            today=today,
-            threshold=ctx.threshold,
-        )
+        status = PENDING_STATUS
         tasks.append(
             TaskRow(
                 task_list,
@@ -982,9 +943,7 @@ def _build_task_list(
             continue
         due = milestones[seq - 1].current_due + dt.timedelta(days=45)
         cond_start = milestones[seq - 1].current_due
-        status = task_status_for(
-            start=cond_start, due=due, progress=50, done=False, blocked=False, today=today, threshold=ctx.threshold
-        )
+        status = PENDING_STATUS
         tasks.append(
             TaskRow(
                 task_list,
@@ -1002,23 +961,7 @@ def _build_task_list(
                 decision,
             )
         )
-    _roll_up(task_list, tasks)
-    if state in (PS.ACTIVE, PS.SUSPENDED, PS.CLOSING, PS.CLOSED, PS.TERMINATED):
-        project.health = task_list.health
     chunk.tasks.extend(tasks)
-
-
-def _roll_up(task_list: KeyTaskList, tasks: list[TaskRow]) -> None:
-    counts = {s: 0 for s in TaskStatus.values}
-    weight_sum, weighted = Decimal(0), Decimal(0)
-    for task in tasks:
-        counts[task.status] += 1
-        weight_sum += task.weight
-        weighted += task.weight * task.progress
-    task_list.weighted_progress = _money(weighted / weight_sum) if weight_sum else Decimal(0)
-    for status, count in counts.items():
-        setattr(task_list, f"count_{status}", count)
-    task_list.health = health_for(counts)
 
 
 def _build_changes_and_awards(
@@ -1300,7 +1243,6 @@ def demo_seed(
             categories=list(TaskCategory.objects.order_by("order", "code")),
             measures={m.code: m for m in SupportMeasure.objects.all()},
             admin=users["sstc_admin"],
-            threshold=int(settings.PMFLOW["AT_RISK_THRESHOLD"]),
             ct_project=ContentType.objects.get_for_model(Project),
             ct_milestone=ContentType.objects.get_for_model(Milestone),
             ct_gate=ContentType.objects.get_for_model(GateReview),
@@ -1318,9 +1260,7 @@ def demo_seed(
                 t_due = max(t_due, t_start)
                 progress = rng.randint(0, 100)
                 done = progress == 100
-                status = task_status_for(
-                    start=t_start, due=t_due, progress=progress, done=done, blocked=False, today=today, threshold=ctx.threshold
-                )
+                status = PENDING_STATUS
                 owner = team_people[team.pk][t % len(team_people[team.pk])]
                 title = rng.choice(TASK_TITLES.get(category.code, ["推进重点任务"]))
                 tasks.append(
@@ -1340,7 +1280,6 @@ def demo_seed(
                         None,
                     )
                 )
-            _roll_up(tl, tasks)
             team_chunk.tasks.extend(tasks)
         counts.update(team_chunk.write(batch_size))
 
@@ -1363,6 +1302,10 @@ def demo_seed(
             for name, count in chunk.write(batch_size).items():
                 counts[name] = counts.get(name, 0) + count
         say(f"projects: {min(n_projects, chunk_start + chunk_projects)}/{n_projects}")
+
+    # Statuses, list roll-ups and project health come from the one authority (DESIGN §6), set-based.
+    say("recalculating task status, roll-ups and health")
+    task_statuses_recalculate(today=today)
 
     with transaction.atomic():
         _build_assessments(ctx, batch_size, counts)

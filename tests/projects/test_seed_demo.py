@@ -147,3 +147,24 @@ def test_the_same_seed_builds_the_same_portfolio(reference_data):
     seed("--projects", "40", "--tasks-per-list", "3", "-v", "0")
     assert snapshot() == first
     assert list(Task.objects.order_by("task_list__project__code", "title").values_list("title", "progress")) == first_tasks
+
+
+def test_seeded_statuses_roll_ups_and_health_are_what_the_recalculation_computes(reference_data):
+    """The seed uses the one status authority: recalculating right after it changes no task, no list
+    and no project."""
+    from projects.services.task_status import task_statuses_recalculate
+
+    seed()
+    before = (
+        list(Task.objects.order_by("pk").values_list("pk", "status")),
+        list(KeyTaskList.objects.order_by("pk").values_list("pk", "health", "weighted_progress", "count_done")),
+        list(Project.objects.order_by("pk").values_list("pk", "health")),
+    )
+    assert task_statuses_recalculate() == 0
+    after = (
+        list(Task.objects.order_by("pk").values_list("pk", "status")),
+        list(KeyTaskList.objects.order_by("pk").values_list("pk", "health", "weighted_progress", "count_done")),
+        list(Project.objects.order_by("pk").values_list("pk", "health")),
+    )
+    assert before == after
+    assert Project.objects.exclude(health="grey").exists()
