@@ -231,23 +231,39 @@ def project_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
     return redirect("projects:detail", pk=project.pk)
 
 
+def _project_section_post(
+    request: HttpRequest, pk: int, *, form_class: Any, service: Any, success: str, anchor: str, context_key: str
+) -> HttpResponse:
+    """POST of a form on the project page: validate, call ``service(actor=, project_id=, **cleaned)``,
+    redirect to ``#anchor``; or show the page again with the service's field errors on the form."""
+    project = _visible_project(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(actor=request.user, project_id=project.pk, **form.cleaned_data)
+        except ApplicationError as exc:
+            _raise_for(exc)
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(reverse("projects:detail", args=[project.pk]) + f"#{anchor}")
+    return render(request, "projects/detail.html", _detail_context(request, project, **{context_key: form}), status=400)
+
+
 @login_required
 @require_POST
 def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
     from projects.services.plans import plan_version_add
 
-    project = _visible_project(request, pk)
-    form = PlanVersionForm(request.POST)
-    if form.is_valid():
-        try:
-            plan_version_add(actor=request.user, project_id=project.pk, **form.cleaned_data)
-        except ApplicationError as exc:
-            _raise_for(exc)
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("培育方案已保存。"))
-            return redirect(reverse("projects:detail", args=[project.pk]) + "#plan")
-    return render(request, "projects/detail.html", _detail_context(request, project, plan_form=form), status=400)
+    return _project_section_post(
+        request,
+        pk,
+        form_class=PlanVersionForm,
+        service=plan_version_add,
+        success=_("培育方案已保存。"),
+        anchor="plan",
+        context_key="plan_form",
+    )
 
 
 @login_required
@@ -255,18 +271,15 @@ def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
 def route_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     from projects.services.projects import route_add
 
-    project = _visible_project(request, pk)
-    form = RouteForm(request.POST)
-    if form.is_valid():
-        try:
-            route_add(actor=request.user, project_id=project.pk, **form.cleaned_data)
-        except ApplicationError as exc:
-            _raise_for(exc)
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("技术路线已添加。"))
-            return redirect(reverse("projects:detail", args=[project.pk]) + "#routes")
-    return render(request, "projects/detail.html", _detail_context(request, project, route_form=form), status=400)
+    return _project_section_post(
+        request,
+        pk,
+        form_class=RouteForm,
+        service=route_add,
+        success=_("技术路线已添加。"),
+        anchor="routes",
+        context_key="route_form",
+    )
 
 
 def _errors_to_form(form: Any, exc: ApplicationError) -> None:
