@@ -7,9 +7,11 @@ Kinds and their payloads (JSON; dates ISO, amounts decimal strings):
 - ``reschedule`` (milestone): ``{"new_due": date, "extend_end_to"?: date}``. The milestone's
   ``current_due`` moves to ``new_due`` (a working day); every later milestone of the project that is
   still open shifts by the same number of working days (``workdays_between`` / ``add_workdays``), so
-  their working-day gaps are kept. Refused when a result passes ``planned_end`` or the policy window
-  (``Policy.effective_to`` or ``window_extended_to``) unless ``extend_end_to`` moves the end (and the
-  window, when needed). ``baseline_due`` never changes.
+  their working-day gaps are kept. A gate review of a moved milestone that is still ``scheduled`` or
+  ``open`` moves its ``due_date`` by the same number of working days (and stays on a working day);
+  closed, decided and cancelled gates never move. Refused when a result (milestone or gate) passes
+  ``planned_end`` or the policy window (``Policy.effective_to`` or ``window_extended_to``) unless
+  ``extend_end_to`` moves the end (and the window, when needed). ``baseline_due`` never changes.
 - ``rescope`` (milestone, not yet passed): ``{"deliverables"?, "acceptance_criteria"?,
   "cancel_milestone"?: bool}``. Cancelling a milestone ({planned, in_progress, on_hold} → cancelled)
   is only possible this way: through an approved rescope request with ``cancel_milestone: true``.
@@ -36,11 +38,11 @@ from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from milestones.models import ChangeKind, Milestone, MilestoneState, TrancheRelease
+from milestones.models import ChangeKind, GateReview, GateState, Milestone, MilestoneState, TrancheRelease
 from pmflow.errors import Conflict, InvalidInput, NotFound
 from pmflow.models import User
 from pmflow.transitions import transition_run
-from pmflow.workdays import add_workdays, is_workday, next_workday, workdays_between
+from pmflow.workdays import add_workdays, is_workday, next_workday, previous_workday, workdays_between
 from projects.models import PMTeam, Policy, Project, ProjectState, TechnologyRoute
 from projects.services.projects import project_transition
 
@@ -49,6 +51,9 @@ CLOSED_MILESTONE_STATES = frozenset(
     {MilestoneState.PASSED, MilestoneState.PASSED_WITH_CONDITIONS, MilestoneState.FAILED, MilestoneState.CANCELLED}
 )
 CANCELLABLE_MILESTONE_STATES = frozenset({MilestoneState.PLANNED, MilestoneState.IN_PROGRESS, MilestoneState.ON_HOLD})
+#: gate reviews whose due date follows a rescheduled milestone: not yet closed for scoring. A closed
+#: gate's scores are in (its due date is history), decided and cancelled gates are over.
+MOVABLE_GATE_STATES = frozenset({GateState.SCHEDULED, GateState.OPEN})
 #: projects on which no change request may be filed
 UNCHANGEABLE_PROJECT_STATES = frozenset({ProjectState.DRAFT, ProjectState.CLOSED, ProjectState.REJECTED, ProjectState.TERMINATED})
 MILESTONE_KINDS = frozenset({ChangeKind.RESCHEDULE, ChangeKind.RESCOPE})
@@ -106,7 +111,12 @@ class ChangePlan:
             pks.setdefault(w.model, set()).add(w.pk)
         out: dict[str, str] = {}
         for model, ids in pks.items():
-            for obj in model._default_manager.filter(pk__in=ids):
+            qs = model._default_manager.filter(pk__in=ids)
+            if model is GateReview:
+                for gate in qs.select_related("milestone"):
+                    out[f"gatereview:{gate.pk}"] = _gate_label(gate)
+                continue
+            for obj in qs:
                 name = _label(obj) if isinstance(obj, Milestone) else getattr(obj, "code", None) or getattr(obj, "name", str(obj))
                 out[f"{model._meta.model_name}:{obj.pk}"] = f"{model._meta.verbose_name} {name}"
         return out
@@ -197,6 +207,22 @@ def _label(m: Milestone) -> str:
     return f"M{m.sequence}“{m.title}”"
 
 
+def _gate_label(gate: GateReview, milestone: Milestone | None = None) -> str:
+    """A readable name such as ``关口评审 M2“样机”``: the gate's milestone (passed in, or read through
+    ``gate.milestone``)."""
+    m = milestone if milestone is not None else gate.milestone
+    name = _label(m) if m is not None else gate.get_kind_display()
+    return f"{GateReview._meta.verbose_name} {name}"
+
+
+def _gate_due_shifted(due: dt.date, shift: int) -> dt.date:
+    """``due`` moved by ``shift`` working days, as the milestones move (``add_workdays``). That lands on
+    a working day except for ``shift == 0`` (a milestone pulled back over non-working days only, e.g.
+    Saturday → Friday): then a gate on a non-working day goes back to the working day before it, which
+    is again a shift of 0 working days."""
+    return previous_workday(add_workdays(due, shift))
+
+
 def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any], errors: PayloadErrors) -> ChangePlan:
     new_due = extend = None
     if data.get("new_due") in (None, ""):
@@ -238,6 +264,13 @@ def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any
     for m in milestones:
         if m.sequence > milestone.sequence and m.status not in CLOSED_MILESTONE_STATES:
             moves.append((m, add_workdays(m.current_due, shift)))
+    # Every moved milestone moved by ``shift`` working days; its open gates follow by the same shift.
+    moved = {m.pk: m for m, due in moves if due != m.current_due}
+    gate_moves: list[tuple[GateReview, dt.date]] = []
+    for gate in GateReview.objects.filter(milestone_id__in=list(moved), status__in=MOVABLE_GATE_STATES).order_by("pk"):
+        due = _gate_due_shifted(gate.due_date, shift)
+        if due != gate.due_date:
+            gate_moves.append((gate, due))
 
     end, window = project.planned_end, _policy_window_end(project)
     project_before: dict[str, Any] = {}
@@ -255,20 +288,22 @@ def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any
                 project_before["window_extended_to"] = project.window_extended_to
                 project_after["window_extended_to"] = window = extend
     errors.raise_if_any()
-    latest_m, latest = max(moves, key=lambda pair: pair[1])
+    # The latest new date, milestones first (a gate due the same day as a milestone names the milestone).
+    results = [(_label(m), due) for m, due in moves] + [(_gate_label(g, moved[g.milestone_id]), due) for g, due in gate_moves]
+    latest_name, latest = max(results, key=lambda pair: pair[1])
     target = "extend_end_to" if extend is not None else "new_due"
     hint = "" if extend is not None else _("如需延后，请在同一申请中延长项目结束日（extend_end_to）。")
     if latest > end:
         errors.add(
             target,
             _("调整后%(m)s的截止日 %(date)s 超出项目计划结束日 %(end)s。%(hint)s")
-            % {"m": _label(latest_m), "date": latest.isoformat(), "end": end.isoformat(), "hint": hint},
+            % {"m": latest_name, "date": latest.isoformat(), "end": end.isoformat(), "hint": hint},
         )
     if window is not None and latest > window:
         errors.add(
             target,
             _("调整后%(m)s的截止日 %(date)s 超出政策有效期（%(end)s）。%(hint)s")
-            % {"m": _label(latest_m), "date": latest.isoformat(), "end": window.isoformat(), "hint": hint},
+            % {"m": latest_name, "date": latest.isoformat(), "end": window.isoformat(), "hint": hint},
         )
     errors.raise_if_any()
 
@@ -276,6 +311,8 @@ def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any
     for m, due in moves:
         if due != m.current_due:
             plan.writes.append(RowWrite(Milestone, m.pk, {"current_due": m.current_due}, {"current_due": due}))
+    for gate, due in gate_moves:
+        plan.writes.append(RowWrite(GateReview, gate.pk, {"due_date": gate.due_date}, {"due_date": due}))
     if project_after:
         plan.writes.append(RowWrite(Project, project.pk, project_before, project_after))
     return plan

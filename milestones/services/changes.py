@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from milestones.models import Assessment, ChangeRequest, ChangeState, GateKind, GateReview, GateState, Milestone
 from milestones.services.change_plans import (
+    MOVABLE_GATE_STATES,
     PayloadErrors,
     RowWrite,
     change_kind_clean,
@@ -227,8 +228,8 @@ def change_request_reject(*, actor: Any, change_request_id: Any, note: str = "")
 
 
 def change_request_apply(*, actor: Any, change_request_id: Any) -> ChangeRequest:
-    """approved → applied (chair or admin), atomically: lock the request, the project and its
-    milestones and routes; re-plan on the locked rows; write; store ``before``/``after`` copies of
+    """approved → applied (chair or admin), atomically: lock the request, the project, its open gate
+    reviews, milestones and routes; re-plan on the locked rows; write; store ``before``/``after`` copies of
     exactly the fields changed; audit. Applying twice, or applying a request that is not approved,
     raises Conflict and changes nothing. A plan the world has overtaken raises InvalidInput/Conflict."""
     with transaction.atomic():
@@ -246,7 +247,15 @@ def change_request_apply(*, actor: Any, change_request_id: Any) -> ChangeRequest
                 _("变更申请%(cr)s当前状态为“%(state)s”，不能执行。") % {"cr": cr, "state": cr.get_status_display()},
                 extra={"state": cr.status},
             )
-        # Lock what the plan reads, in a fixed order (project → milestones → routes).
+        # Lock what the plan reads, in a fixed order (project → gates → milestones → routes). Gates come
+        # before milestones because gate_decide locks its gate and then the milestone; a gate that is
+        # being closed meanwhile is then seen closed by the plan and keeps its due date.
+        list(
+            GateReview.objects.select_for_update()
+            .filter(project_id=project.pk, milestone__isnull=False, status__in=MOVABLE_GATE_STATES)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         list(Milestone.objects.select_for_update().filter(project_id=project.pk).order_by("pk").values_list("pk", flat=True))
         list(
             TechnologyRoute.objects.select_for_update().filter(project_id=project.pk).order_by("pk").values_list("pk", flat=True)
