@@ -1,11 +1,12 @@
 """Which rows of each milestones-app resource a user may see through the API (one subquery each,
-no per-row queries). Mirrors milestones/rules.py:
+no per-row queries). The rules are not restated here: each function returns the selector the web
+uses too.
 
-- milestones, change requests, assessments, tranche releases: whoever sees the project;
-- gate reviews (``milestones.view_gate``): admins, the gate's chair, its assigned reviewers (a
-  reviewer sees only the gates assigned to them) and the PM team of the project;
-- reviewer assignments: admins, the gate's chair and the reviewer themself;
-- scorecards (``milestones.read_scorecards``): admins, the gate's chair and the reviewer themself;
+- milestones, change requests, assessments, tranche releases: whoever sees the project
+  (``projects.selectors.projects.projects_visible_to``);
+- gate reviews, reviewer assignments, scorecards: ``milestones.selectors.gates`` —
+  ``gates_visible_to``, ``assignments_visible_to``, ``all_scorecards_visible_to`` (a reviewer reads
+  the others' submitted cards only once their own is submitted);
 - decisions: whoever sees the gate.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 
 from milestones.models import (
     Assessment,
@@ -26,9 +27,8 @@ from milestones.models import (
     Scorecard,
     TrancheRelease,
 )
-from pmflow.rules import is_programme_admin
+from milestones.selectors.gates import all_scorecards_visible_to, assignments_visible_to, gates_visible_to
 from projects.api.visibility import _authenticated, visible_project_ids
-from projects.models import PMTeamMembership
 
 
 def milestones_for(user: Any) -> QuerySet[Milestone]:
@@ -36,32 +36,18 @@ def milestones_for(user: Any) -> QuerySet[Milestone]:
 
 
 def gates_for(user: Any) -> QuerySet[GateReview]:
-    qs = GateReview.objects.select_related("project", "milestone", "committee", "chair")
-    if not _authenticated(user):
-        return qs.none()
-    if is_programme_admin(user):
-        return qs
-    assigned = Exists(ReviewerAssignment.objects.filter(gate_id=OuterRef("pk"), reviewer_id=user.pk))
-    team = Exists(PMTeamMembership.objects.filter(team_id=OuterRef("project__pm_team_id"), user_id=user.pk))
-    return qs.filter(Q(chair_id=user.pk) | assigned | team)
+    """Exactly ``gates_visible_to`` (``milestones.view_gate`` as one set)."""
+    return gates_visible_to(user)
 
 
 def assignments_for(user: Any) -> QuerySet[ReviewerAssignment]:
-    qs = ReviewerAssignment.objects.select_related("gate", "reviewer")
-    if not _authenticated(user):
-        return qs.none()
-    if is_programme_admin(user):
-        return qs
-    return qs.filter(Q(gate__chair_id=user.pk) | Q(reviewer_id=user.pk))
+    """Exactly ``assignments_visible_to``."""
+    return assignments_visible_to(user)
 
 
 def scorecards_for(user: Any) -> QuerySet[Scorecard]:
-    qs = Scorecard.objects.select_related("assignment__gate", "assignment__reviewer")
-    if not _authenticated(user):
-        return qs.none()
-    if is_programme_admin(user):
-        return qs
-    return qs.filter(Q(assignment__gate__chair_id=user.pk) | Q(assignment__reviewer_id=user.pk))
+    """Exactly ``all_scorecards_visible_to``: the web's rule, over every gate at once."""
+    return all_scorecards_visible_to(user)
 
 
 def decisions_for(user: Any) -> QuerySet[GateDecision]:

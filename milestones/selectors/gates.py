@@ -1,5 +1,6 @@
-"""Reads about gate reviews: the computed outcome, the reviewer's inbox, the chair's view and which
-scorecards a user may read.
+"""Reads about gate reviews: the computed outcome, the reviewer's inbox, the chair's view, and who
+sees which gates, reviewer assignments and scorecards (the one implementation of those rules: the web
+and the API both use it).
 
 The computed outcome (``outcome_compute``) is a pure function over the submitted scorecards of
 unconflicted reviewers. Its rules, in order:
@@ -33,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from milestones.models import (
@@ -50,6 +51,7 @@ from milestones.models import (
 from pmflow.errors import Forbidden, NotFound
 from pmflow.rules import is_programme_admin
 from pmflow.workdays import workdays_between
+from projects.models import PMTeamMembership
 
 CONSENSUS_SHARE = Decimal(2) / Decimal(3)
 DEFAULT_SPREAD_THRESHOLD = 20
@@ -221,33 +223,73 @@ def gates_for_reviewer(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _reviewer_assignment(user: Any, gate: GateReview) -> ReviewerAssignment | None:
-    return ReviewerAssignment.objects.filter(gate_id=gate.pk, reviewer_id=user.pk).first()
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def gates_visible_to(user: Any) -> QuerySet[GateReview]:
+    """Gate reviews ``user`` may see (``milestones.view_gate`` in milestones/rules.py, as one set):
+    programme admins all; the gate's chair; its assigned reviewers, recused or not (a reviewer sees
+    only the gates assigned to them); members of the PM team owning the project. The one
+    implementation for lists: the API (``milestones.api.visibility.gates_for``) uses it.
+
+    One query besides the admin-group check; the conditions are uncorrelated subqueries run once."""
+    qs = GateReview.objects.select_related("project", "milestone", "committee", "chair")
+    if not _active(user):
+        return qs.none()
+    if is_programme_admin(user):
+        return qs
+    assigned = Q(pk__in=ReviewerAssignment.objects.filter(reviewer_id=user.pk).values("gate_id"))
+    team = Q(project__pm_team_id__in=PMTeamMembership.objects.filter(user_id=user.pk).values("team_id"))
+    return qs.filter(Q(chair_id=user.pk) | assigned | team)
+
+
+def assignments_visible_to(user: Any) -> QuerySet[ReviewerAssignment]:
+    """Reviewer assignments ``user`` may see: programme admins all; a gate's chair every assignment
+    of that gate (the chair's page); a reviewer their own (the inbox), whether declared, recused or
+    not. The PM team sees the gate, not who reviews it. One query besides the admin-group check."""
+    qs = ReviewerAssignment.objects.select_related("gate", "reviewer")
+    if not _active(user):
+        return qs.none()
+    if is_programme_admin(user):
+        return qs
+    return qs.filter(Q(gate__chair_id=user.pk) | Q(reviewer_id=user.pk))
+
+
+def all_scorecards_visible_to(user: Any) -> QuerySet[Scorecard]:
+    """The scorecards of every gate that ``user`` may read; the one implementation of the rule,
+    used by the web (``scorecards_visible_to``) and the API (``milestones.api.visibility``).
+
+    Programme admins and the gate's chair: every card, drafts included. A reviewer who declared no
+    conflict: their own card, and the other reviewers' *submitted* cards of the same gate once their
+    own is submitted (so nobody anchors on the others' scores). Recused, undeclared or unassigned
+    users: none (a reviewer who recuses after submitting loses sight of their own card too).
+
+    A set-based filter over all gates: one query besides the admin-group check, whatever the number
+    of gates (the "own card submitted" condition is an uncorrelated subquery of the user's gates)."""
+    qs = Scorecard.objects.select_related("assignment__gate", "assignment__reviewer")
+    if not _active(user):
+        return qs.none()
+    if is_programme_admin(user):
+        return qs
+    unconflicted = ReviewerAssignment.objects.filter(reviewer_id=user.pk, has_conflict=False)
+    own_submitted_gates = unconflicted.filter(scorecard__submitted_at__isnull=False).values("gate_id")
+    return qs.filter(
+        Q(assignment__gate__chair_id=user.pk)
+        | Q(assignment__reviewer_id=user.pk, assignment__has_conflict=False)
+        | Q(submitted_at__isnull=False, assignment__gate_id__in=own_submitted_gates)
+    )
 
 
 def scorecards_visible_to(user: Any, gate: GateReview) -> QuerySet[Scorecard]:
-    """The scorecards of ``gate`` that ``user`` may read.
-
-    Chair and programme admins: all. A reviewer who declared no conflict: their own card, and the
-    other reviewers' submitted cards once their own is submitted (no anchoring on others' scores).
-    Recused, undeclared or unassigned users: none.
-    """
-    base = (
-        Scorecard.objects.filter(assignment__gate_id=gate.pk)
-        .select_related("assignment__reviewer")
+    """The scorecards of ``gate`` that ``user`` may read (rule: ``all_scorecards_visible_to``), with
+    their criterion scores, in assignment order. Two queries besides the admin-group check."""
+    return (
+        all_scorecards_visible_to(user)
+        .filter(assignment__gate_id=gate.pk)
         .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")))
+        .order_by("assignment_id")
     )
-    if not getattr(user, "is_authenticated", False):
-        return base.none()
-    if is_programme_admin(user) or gate.chair_id == user.pk:
-        return base.order_by("assignment_id")
-    assignment = _reviewer_assignment(user, gate)
-    if assignment is None or assignment.has_conflict is not False:
-        return base.none()
-    own = Scorecard.objects.filter(assignment=assignment, submitted_at__isnull=False).exists()
-    if not own:
-        return base.filter(assignment=assignment)
-    return base.filter(submitted_at__isnull=False).order_by("assignment_id")
 
 
 def gate_detail_for_chair(*, actor: Any, gate_id: Any) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def _seed(n: int, team, chair, reviewer, owner):
     for i, p in enumerate(projects):
         m = MilestoneFactory(project=p, sequence=1)
         gate = GateReviewFactory(project=p, milestone=m, chair=chair, committee__chair=chair, kind="milestone")
-        a = ReviewerAssignment.objects.create(gate=gate, reviewer=reviewer)
+        # Declared no conflict: only such a reviewer reads scorecards (undeclared and recused read none).
+        a = ReviewerAssignment.objects.create(gate=gate, reviewer=reviewer, has_conflict=False)
         Scorecard.objects.create(assignment=a, recommendation="go")
         GateDecision.objects.create(gate=gate, outcome="go", decided_by=chair)
         TrancheRelease.objects.create(milestone=m, amount=1000, released_by=chair)
