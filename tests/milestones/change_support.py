@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from milestones.models import ChangeRequest, Milestone, MilestoneState
+from milestones.models import ChangeRequest, GateState, Milestone, MilestoneState
 from milestones.services.changes import (
     change_request_approve,
     change_request_create,
@@ -45,7 +45,7 @@ def world(
     **project_kwargs: Any,
 ) -> World:
     """An active project (set up by a queryset update, not a transition) with milestones M1..Mn due on
-    ``dues``, a milestone gate chaired by ``chair`` and a programme admin."""
+    ``dues``, a decided screening gate chaired by ``chair`` and a programme admin."""
     project = ProjectFactory(planned_start=planned_start, planned_end=planned_end, **project_kwargs)
     Project.objects.filter(pk=project.pk).update(status=status)
     project.refresh_from_db()
@@ -55,7 +55,9 @@ def world(
         )
         for i, due in enumerate(dues, start=1)
     ]
-    gate = GateReviewFactory(project=project, kind="milestone", milestone=ms[0] if ms else None)
+    # The project passed its screening: a decided screening gate makes ``chair`` a chair of the
+    # project without being a gate that a reschedule would move.
+    gate = GateReviewFactory(project=project, kind="screening", status=GateState.DECIDED)
     return World(
         project=project,
         pm=project.pm_team.lead,
