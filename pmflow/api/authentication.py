@@ -1,4 +1,5 @@
-"""Token authentication for the API (DRF's, one query per request including the admin check)."""
+"""Token authentication for the API: DRF's, in one prepared query per request including the
+programme-admin check."""
 
 from __future__ import annotations
 
@@ -8,27 +9,39 @@ from django.utils.translation import gettext as drf_gettext
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication as BaseTokenAuthentication
 
+from pmflow.compiled import CompiledQuery, sentinel_str
+
+
+def _token_query(shape: Any, key: str) -> Any:
+    """The token, its user and ``EXISTS(admin group)`` for ``key``."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+    from rest_framework.authtoken.models import Token
+
+    from pmflow.rules import PROGRAMME_ADMIN_GROUP
+
+    user_model = get_user_model()
+    memberships = user_model.groups.through.objects.filter(
+        **{user_model._meta.model_name + "_id": OuterRef("user_id")}, group__name=PROGRAMME_ADMIN_GROUP
+    )
+    return Token.objects.select_related("user").annotate(_in_admin_group=Exists(memberships)).filter(key=key)
+
+
+TOKEN_QUERY = CompiledQuery("api-token", _token_query, key=sentinel_str("key"))
+
 
 class TokenAuthentication(BaseTokenAuthentication):
     """DRF's token authentication, with the programme-admin check read in the same query as the
     token and its user (``Exists`` on the admin group): every visibility rule asks it, and on its own
     it was one more round trip per API request. The answer is fresh on every request (nothing is
-    cached between requests); ``pmflow.rules.is_programme_admin`` reads it from the user object."""
+    cached between requests); ``pmflow.rules.is_programme_admin`` reads it from the user object.
+    The query is compiled once and prepared (``pmflow.compiled``): it runs on every API request."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        from django.contrib.auth import get_user_model
-        from django.db.models import Exists, OuterRef
-
-        from pmflow.rules import PROGRAMME_ADMIN_GROUP
-
-        memberships = get_user_model().groups.through.objects.filter(
-            **{get_user_model()._meta.model_name + "_id": OuterRef("user_id")}, group__name=PROGRAMME_ADMIN_GROUP
-        )
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user").annotate(_in_admin_group=Exists(memberships)).get(key=key)
-        except model.DoesNotExist:
+        found = TOKEN_QUERY.objects(key=key)
+        if not found:
             raise exceptions.AuthenticationFailed(drf_gettext("Invalid token."))
+        token = found[0]
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(drf_gettext("User inactive or deleted."))
         token.user._pmflow_is_admin = token._in_admin_group

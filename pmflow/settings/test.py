@@ -1,11 +1,9 @@
 """Tests: PostgreSQL and Redis on 127.0.0.1 unless DATABASE_URL / REDIS_URL say otherwise."""
 
-import dj_database_url
-
 from pmflow.settings.base import *  # noqa: F403
-from pmflow.settings.base import celery_transport_options, env, env_bool
+from pmflow.settings.base import celery_transport_options, database_from_url, env, env_bool
 
-DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))}
+DATABASES = {"default": database_from_url(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))}
 DATABASES["default"]["TEST"] = {"NAME": env("PMFLOW_TEST_DB_NAME", "test_pmflow")}
 if env_bool("PMFLOW_USE_TEST_DB", False):
     # A Celery worker started by the tests (tests/worker.py) must use the test database itself,
