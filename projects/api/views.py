@@ -138,10 +138,36 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
     def get_queryset(self) -> Any:
         return visibility.projects_for(self.request.user)
 
+    def get_object(self) -> Project:
+        """The visible project named by the URL (one prepared statement; see fast_list), else 404."""
+        from django.http import Http404
+
+        from projects.api.fast_list import visible_project
+
+        try:
+            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except (TypeError, ValueError):
+            raise Http404
+        if not 0 < pk < 2**63:
+            raise Http404
+        project = visible_project(self.request.user, pk)
+        if project is None:
+            raise Http404
+        self.check_object_permissions(self.request, project)
+        return project
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One project you may see, with the transitions you may take on it now."""
+        from projects.api.fast_list import project_detail_data
+
+        return Response(project_detail_data(self.get_object(), request.user))
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Projects you may see, 50 a page (one query for the page and its total; see fast_list)."""
-        from projects.api.fast_list import project_page
+        from projects.api.fast_list import compiled_list_applies, project_page, project_page_compiled
 
+        if compiled_list_applies(request):
+            return project_page_compiled(request.user, request, self.paginator)
         return project_page(self.filter_queryset(self.get_queryset()), request, self.paginator)
 
     transition_services = PROJECT_SERVICES
