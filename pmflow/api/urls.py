@@ -62,5 +62,6 @@ urlpatterns = [
 ]
 if api_setting("BENCH_VIEWS"):
     urlpatterns.append(path("bench/bare/", core.bench_bare_json, name="api-bench-bare"))
+    urlpatterns.append(path("bench/floor/", core.BenchFloorView.as_view(), name="api-bench-floor"))
 # Anything else under /api/ answers with the API's error body, not an HTML page.
 urlpatterns.append(re_path(r"^.*$", api_not_found))

@@ -14,8 +14,9 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from pmflow.api.base import ApiReadOnlyViewSet
+from pmflow.api.base import ApiReadOnlyViewSet, ApiViewMixin
 from pmflow.models import AuditEntry, Notification, NotificationKind, NotificationStatus
 from pmflow.rules import is_programme_admin
 
@@ -168,3 +169,14 @@ def bench_bare_json(request: HttpRequest) -> JsonResponse:
     """A constant JSON answer through the full middleware stack: the baseline of bench/api_load.py.
     Mounted only when PMFLOW_BENCH_VIEWS is on."""
     return JsonResponse({"ok": True, "items": [{"id": i, "code": f"FI-2026-{i:04d}"} for i in range(3)]})
+
+
+class BenchFloorView(ApiViewMixin, APIView):
+    """The same constant answer through DRF with the API's authentication (the prepared token query),
+    permission, throttle, negotiation and renderer: the framework's floor, measured beside the bare
+    view by bench/api_load.py. Mounted only when PMFLOW_BENCH_VIEWS is on; not in the schema."""
+
+    schema = None
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True, "items": [{"id": i, "code": f"FI-2026-{i:04d}"} for i in range(3)]})
