@@ -114,7 +114,7 @@ class ChangePlan:
             qs = model._default_manager.filter(pk__in=ids)
             if model is GateReview:
                 for gate in qs.select_related("milestone"):
-                    out[f"gatereview:{gate.pk}"] = _gate_label(gate)
+                    out[f"gatereview:{gate.pk}"] = gate_label(gate)
                 continue
             for obj in qs:
                 name = _label(obj) if isinstance(obj, Milestone) else getattr(obj, "code", None) or getattr(obj, "name", str(obj))
@@ -207,7 +207,7 @@ def _label(m: Milestone) -> str:
     return f"M{m.sequence}“{m.title}”"
 
 
-def _gate_label(gate: GateReview, milestone: Milestone | None = None) -> str:
+def gate_label(gate: GateReview, milestone: Milestone | None = None) -> str:
     """A readable name such as ``关口评审 M2“样机”``: the gate's milestone (passed in, or read through
     ``gate.milestone``)."""
     m = milestone if milestone is not None else gate.milestone
@@ -289,7 +289,7 @@ def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any
                 project_after["window_extended_to"] = window = extend
     errors.raise_if_any()
     # The latest new date, milestones first (a gate due the same day as a milestone names the milestone).
-    results = [(_label(m), due) for m, due in moves] + [(_gate_label(g, moved[g.milestone_id]), due) for g, due in gate_moves]
+    results = [(_label(m), due) for m, due in moves] + [(gate_label(g, moved[g.milestone_id]), due) for g, due in gate_moves]
     latest_name, latest = max(results, key=lambda pair: pair[1])
     target = "extend_end_to" if extend is not None else "new_due"
     hint = "" if extend is not None else _("如需延后，请在同一申请中延长项目结束日（extend_end_to）。")

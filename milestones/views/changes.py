@@ -14,7 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from milestones.forms import CHANGE_FORMS, AssessmentForm, ChangeRequestBaseForm, TransitionNoteForm
-from milestones.models import Assessment, AssessmentRound, ChangeKind, ChangeRequest, ChangeState, Milestone, MilestoneState
+from milestones.models import (
+    Assessment,
+    AssessmentRound,
+    ChangeKind,
+    ChangeRequest,
+    ChangeState,
+    GateReview,
+    Milestone,
+    MilestoneState,
+)
+from milestones.services.change_plans import gate_label
 from milestones.views._common import field_errors, page_of, service_call
 from pmflow.errors import ApplicationError
 from pmflow.transitions import transitions_available
@@ -130,7 +140,7 @@ def change_request_preview_view(request: HttpRequest) -> HttpResponse:
 
 def _preview_rows(preview: Any, project: Project) -> list[dict[str, Any]]:
     """Flatten the before/after copies (``{"<model>:<pk>": {field: value}}``) into table rows, with
-    readable object names (milestones, routes, the project) and field labels. Two queries."""
+    readable object names (milestones, gate reviews, routes, the project) and field labels. Three queries."""
     if not preview:
         return []
     before, after = preview.get("before", {}) or {}, preview.get("after", {}) or {}
@@ -139,7 +149,9 @@ def _preview_rows(preview: Any, project: Project) -> list[dict[str, Any]]:
         names[f"milestone:{m.pk}"] = f"M{m.sequence} {m.title}"
     for r in TechnologyRoute.objects.filter(project_id=project.pk).only("pk", "name"):
         names[f"technologyroute:{r.pk}"] = r.name
-    models_by_name = {"milestone": Milestone, "project": Project, "technologyroute": TechnologyRoute}
+    for gate in GateReview.objects.filter(project_id=project.pk).select_related("milestone"):
+        names[f"gatereview:{gate.pk}"] = gate_label(gate)
+    models_by_name = {"milestone": Milestone, "project": Project, "technologyroute": TechnologyRoute, "gatereview": GateReview}
     rows = []
     for key in dict.fromkeys([*before.keys(), *after.keys()]):
         b, a = before.get(key), after.get(key)

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from milestones.models import ChangeKind, ChangeRequest, Milestone
+from milestones.models import ChangeKind, ChangeRequest, GateReview, Milestone
 from projects.models import Project, TechnologyRoute
-from tests.factories import MilestoneFactory, ProjectFactory, UserFactory, make_admin
+from tests.factories import GateReviewFactory, MilestoneFactory, ProjectFactory, UserFactory, make_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +218,21 @@ def test_change_team_form_names_the_new_lead_by_username(client, active_project)
     resp = client.post(reverse("milestones:change_request_new"), data)
     assert resp.status_code == 400
     assert "nobody-here" in resp.content.decode()
+
+
+def test_preview_names_a_scheduled_gate_that_a_reschedule_moves(client, active_project):
+    m1 = Milestone.objects.get(project=active_project, sequence=1)
+    gate = GateReviewFactory(project=active_project, milestone=m1, kind="milestone", due_date=dt.date(2026, 9, 30))
+    client.force_login(active_project.pm_team.lead)
+    resp = client.post(
+        reverse("milestones:change_request_preview"),
+        {"project": active_project.pk, "kind": "reschedule", "milestone": m1.pk, "new_due": "2026-10-30"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 200, html
+    assert f"gatereview:{gate.pk}" not in html  # a readable name, not the copy's key
+    assert f"{GateReview._meta.verbose_name} M1" in html
+    assert str(GateReview._meta.get_field("due_date").verbose_name) in html
+    gate.refresh_from_db()
+    assert gate.due_date == dt.date(2026, 9, 30)  # a preview saves nothing
