@@ -222,6 +222,12 @@ def _preparing_cursor_class(binary: bool) -> type:
         class PreparingCursor(ServerBindingCursor):
             results_binary = binary
 
+            def _maybe_prepare_gen(self, pgq: Any, *, prepare: bool | None = None, binary: bool | None = None) -> Any:
+                # psycopg records the query it sends only when it does not run a prepared one; record
+                # it always, so that Django's query log (tests, DEBUG) shows the SQL, not None
+                self._query = pgq
+                return super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary)
+
             def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None) -> Any:
                 return super().execute(
                     query,

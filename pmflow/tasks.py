@@ -47,3 +47,12 @@ def notifications_send_digests() -> int:
     if written:
         notifications_deliver_pending()
     return written
+
+
+@shared_task(name="pmflow.portfolio_changes_compact", **RETRY)
+def portfolio_changes_compact() -> int:
+    """Every few minutes (beat): fold the recorded portfolio changes into the version's base count,
+    so that reading the version stays a count over a few rows. Changes no version."""
+    from pmflow.portfolio_version import portfolio_changes_compact as compact
+
+    return compact()

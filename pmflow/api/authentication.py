@@ -12,19 +12,25 @@ from rest_framework.authentication import TokenAuthentication as BaseTokenAuthen
 from pmflow.compiled import CompiledQuery, sentinel_str
 
 
-def _token_query(shape: Any, key: str) -> Any:
-    """The token, its user and ``EXISTS(admin group)`` for ``key``."""
+def _token_query(postgresql: bool, key: str) -> Any:
+    """The token, its user and ``EXISTS(admin group)`` for ``key``; on PostgreSQL also the portfolio
+    data version (``pmflow.portfolio_version``: what cached list pages are checked against)."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
+    from django.db.models import CharField, Exists, OuterRef
+    from django.db.models.expressions import RawSQL
     from rest_framework.authtoken.models import Token
 
+    from pmflow.portfolio_version import VERSION_SQL
     from pmflow.rules import PROGRAMME_ADMIN_GROUP
 
     user_model = get_user_model()
     memberships = user_model.groups.through.objects.filter(
         **{user_model._meta.model_name + "_id": OuterRef("user_id")}, group__name=PROGRAMME_ADMIN_GROUP
     )
-    return Token.objects.select_related("user").annotate(_in_admin_group=Exists(memberships)).filter(key=key)
+    query = Token.objects.select_related("user").annotate(_in_admin_group=Exists(memberships)).filter(key=key)
+    if postgresql:
+        query = query.annotate(_portfolio_version=RawSQL(f"({VERSION_SQL})", [], output_field=CharField()))
+    return query
 
 
 TOKEN_QUERY = CompiledQuery("api-token", _token_query, key=sentinel_str("key"))
@@ -38,11 +44,16 @@ class TokenAuthentication(BaseTokenAuthentication):
     The query is compiled once and prepared (``pmflow.compiled``): it runs on every API request."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        found = TOKEN_QUERY.objects(key=key)
+        from django.db import connection
+
+        postgresql = connection.vendor == "postgresql"
+        found = TOKEN_QUERY.objects(postgresql, key=key)
         if not found:
             raise exceptions.AuthenticationFailed(drf_gettext("Invalid token."))
         token = found[0]
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(drf_gettext("User inactive or deleted."))
         token.user._pmflow_is_admin = token._in_admin_group
+        if postgresql and not connection.in_atomic_block:
+            token.user._pmflow_portfolio_version = token._portfolio_version
         return (token.user, token)

@@ -16,17 +16,21 @@ from collections import OrderedDict
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, QuerySet, Window
+from django.db.models import BigIntegerField, CharField, Count, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from pmflow.api.base import StrictPageNumberPagination, _positive_int
+from pmflow.api.settings import api_setting
 from pmflow.compiled import SENTINEL_INTS, CompiledQuery, execute_prepared
+from pmflow.portfolio_version import VERSION_SQL, VersionedCache, can_cache, current_version
 from pmflow.rules import is_programme_admin
 from projects.models import Project
 from projects.selectors.projects import projects_visible_to
@@ -89,28 +93,49 @@ def _page_window(request: Request, paginator: StrictPageNumberPagination) -> tup
     return size, number, (number - 1) * size
 
 
-def _respond(
-    rows: list[tuple[Any, ...]],
-    total: int,
-    request: Request,
-    paginator: StrictPageNumberPagination,
-    window: tuple[int, int, int],
-) -> Response:
-    size, number, offset = window
-    if not rows and number > 1:
-        raise NotFound(f"第 {number} 页不存在。")
+def _results(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Rows (the COLUMNS values, the lead's username, then anything the query added) as the
+    serializer's dicts."""
     tz = timezone.get_current_timezone()
-    # a row: the COLUMNS values, the lead's username, then anything the caller's query added
-    results = [_row(r[: len(COLUMNS)], r[len(COLUMNS)], tz) for r in rows]
+    return [_row(r[: len(COLUMNS)], r[len(COLUMNS)], tz) for r in rows]
+
+
+def _links(
+    total: int, request: Request, paginator: StrictPageNumberPagination, window: tuple[int, int, int]
+) -> tuple[str | None, str | None]:
+    size, number, offset = window
     url = request.build_absolute_uri()
-    has_next = offset + size < total
-    nxt = replace_query_param(url, paginator.page_query_param, number + 1) if has_next else None
+    nxt = replace_query_param(url, paginator.page_query_param, number + 1) if offset + size < total else None
     if number <= 1:
         prev = None
     elif number == 2:
         prev = remove_query_param(url, paginator.page_query_param)
     else:
         prev = replace_query_param(url, paginator.page_query_param, number - 1)
+    return nxt, prev
+
+
+def _respond_rendered(
+    rendered: bytes, total: int, request: Request, paginator: StrictPageNumberPagination, window: tuple[int, int, int]
+) -> HttpResponse:
+    """The JSON body ``_respond`` renders, around results already rendered by DRF's JSONRenderer
+    (the same bytes DRF writes for them inside the page object)."""
+    nxt, prev = _links(total, request, paginator, window)
+    head = JSONRenderer().render(OrderedDict([("count", total), ("next", nxt), ("previous", prev), ("results", None)]))
+    assert head.endswith(b"null}")
+    return HttpResponse(head[: -len(b"null}")] + rendered + b"}", content_type="application/json")
+
+
+def _respond(
+    results: list[dict[str, Any]],
+    total: int,
+    request: Request,
+    paginator: StrictPageNumberPagination,
+    window: tuple[int, int, int],
+) -> Response:
+    if not results and window[1] > 1:
+        raise NotFound(f"第 {window[1]} 页不存在。")
+    nxt, prev = _links(total, request, paginator, window)
     return Response(OrderedDict([("count", total), ("next", nxt), ("previous", prev), ("results", results)]))
 
 
@@ -126,7 +151,7 @@ def project_page(queryset: QuerySet, request: Request, paginator: StrictPageNumb
     total = page[0][1] if page else queryset.count()
     # 2) the columns of those rows, joined by primary key, in the page's order
     by_id = {r[0]: r for r in queryset.model._default_manager.filter(pk__in=[pk for pk, _t in page]).values_list(*_ROW_COLUMNS)}
-    return _respond([by_id[pk] for pk, _t in page if pk in by_id], total, request, paginator, window)
+    return _respond(_results([by_id[pk] for pk, _t in page if pk in by_id]), total, request, paginator, window)
 
 
 # --- the default list, compiled and prepared ----------------------------------------------------------
@@ -149,7 +174,12 @@ def _page_rows_query(shape: Any) -> QuerySet:
     each with the page's total, in the model's ordering (the page's)."""
     in_page = RawSQL("SELECT page.pk FROM page", [])
     total = RawSQL("SELECT max(page._total) FROM page", [], output_field=BigIntegerField())
-    return Project.objects.filter(pk__in=in_page).annotate(_page_total=total).values_list(*_ROW_COLUMNS, "_page_total")
+    version = RawSQL(f"({VERSION_SQL})", [], output_field=CharField())  # read in the same snapshot
+    return (
+        Project.objects.filter(pk__in=in_page)
+        .annotate(_page_total=total, _version=version)
+        .values_list(*_ROW_COLUMNS, "_page_total", "_version")
+    )
 
 
 # binary: the rows load several times faster than as text, into the same Python values
@@ -165,27 +195,55 @@ def compiled_list_applies(request: Request) -> bool:
     return connection.vendor == "postgresql" and all(k in (PAGE_PARAM, PAGE_SIZE_PARAM) for k in request.query_params)
 
 
+#: default list pages by (user, page window, time zone), valid while the portfolio version stands
+LIST_CACHE = VersionedCache(size=api_setting("CACHE_SIZE"))
+
+
 def project_page_compiled(user: Any, request: Request, paginator: StrictPageNumberPagination) -> Response:
     """The default list of the projects ``user`` may see: the same rows and body as ``project_page``
     over ``projects_visible_to(user)``, in one prepared statement: the page query as CTE ``page``
     (its ``LIMIT``/``OFFSET`` written in, so that the plan knows the page is small and fetches its
-    rows by primary key), then those rows' columns and the total."""
+    rows by primary key), then those rows' columns, the total and the portfolio version.
+
+    A page computed under a portfolio version is served again while that version stands
+    (``pmflow.portfolio_version``: no committed write to any table the page shows has happened since),
+    outside transactions only; the version arrives with the token query, so such a hit runs no query
+    of its own."""
     window = _page_window(request, paginator)
     size, _number, offset = window
-    page, page_params = PAGE_QUERY.sql_params(is_programme_admin(user), user_id=user.pk)
+    admin = is_programme_admin(user)
+    key = (connection.alias, user.pk, admin, size, offset, timezone.get_current_timezone_name())
+    cached = LIST_CACHE.get(current_version(user), key) if LIST_CACHE.size else None
+    if cached is not None:
+        total, results, rendered = cached
+        if getattr(getattr(request, "accepted_renderer", None), "format", None) == "json":
+            return _respond_rendered(rendered, total, request, paginator, window)
+        return _respond(results, total, request, paginator, window)
+    page, page_params = PAGE_QUERY.sql_params(admin, user_id=user.pk)
     rows, rows_params = ROWS_QUERY.sql_params()
     sql = f"WITH page AS MATERIALIZED ({page} LIMIT {int(size)} OFFSET {int(offset)}) {rows}"
     found = ROWS_QUERY.convert(execute_prepared(connection.alias, sql, [*page_params, *rows_params], binary=True))
-    total = found[0][-1] if found else projects_visible_to(user).count()
-    return _respond(found, total, request, paginator, window)
+    if found:
+        total, version, results = found[0][-2], found[0][-1], _results(found)
+    else:  # nothing visible, or past the end: the total (and the version) from the page query alone
+        count_sql = f"SELECT count(*), ({VERSION_SQL}) FROM ({page}) AS visible"
+        (total, version), results = execute_prepared(connection.alias, count_sql, page_params)[0], []
+    if can_cache():
+        LIST_CACHE.put(version, key, (total, results, JSONRenderer().render(results)))
+    return _respond(results, total, request, paginator, window)
 
 
 # --- one project, compiled and prepared (detail, transitions) ------------------------------------------
 def _detail_query(admin: bool, user_id: int, pk: int) -> QuerySet:
-    return projects_visible_to(stand_in_user(user_id, admin)).filter(pk=pk)
+    """The project ``pk`` if visible, with its related rows and the portfolio version (same snapshot)."""
+    version = RawSQL(f"({VERSION_SQL})", [], output_field=CharField())
+    return projects_visible_to(stand_in_user(user_id, admin)).filter(pk=pk).annotate(_portfolio_version=version)
 
 
 DETAIL_QUERY = CompiledQuery("project-detail", _detail_query, user_id=SENTINEL_INTS[0], pk=SENTINEL_INTS[2])
+
+#: project details by (user, project, time zone), valid while the portfolio version stands
+DETAIL_CACHE = VersionedCache(size=api_setting("CACHE_SIZE"))
 
 
 def visible_project(user: Any, pk: int) -> Project | None:
@@ -206,15 +264,42 @@ def _attribute(obj: Any, path: tuple[str, ...]) -> Any:
     return obj
 
 
-def project_detail_data(project: Project, user: Any) -> dict[str, Any]:
-    """What ``ProjectDetailSerializer`` gives for ``project`` (its related rows loaded, as
-    ``visible_project`` returns it), without building the serializer's fields per request
-    (``tests/api/test_project_list_fast_path.py`` compares the two)."""
-    from pmflow.transitions import transitions_available
-    from projects.api.serializers import PROJECT_EXPOSED
-
+def _detail_fields(project: Project) -> dict[str, Any]:
+    """The detail's fields but ``available_transitions``: the project's own columns and names."""
     values = tuple(_attribute(project, path) for _key, path in _ATTRS)
     out = _row(values, project.lead.username, timezone.get_current_timezone())
     out["milestone_template"] = project.milestone_template_id
+    return out
+
+
+def project_detail_data(project: Project, user: Any, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ``ProjectDetailSerializer`` gives for ``project`` (its related rows loaded, as
+    ``visible_project`` returns it), without building the serializer's fields per request
+    (``tests/api/test_project_list_fast_path.py`` compares the two). ``available_transitions`` is
+    always worked out now, by the rules."""
+    from pmflow.transitions import transitions_available
+    from projects.api.serializers import PROJECT_EXPOSED
+
+    out = dict(fields if fields is not None else _detail_fields(project))
     out["available_transitions"] = [n for n in transitions_available(project, user) if n in PROJECT_EXPOSED]
     return out
+
+
+def project_detail(user: Any, pk: int) -> dict[str, Any] | None:
+    """The detail of project ``pk`` for ``user``, None when not visible. The project row, its names and
+    the visibility check are served again while the portfolio version stands (as the default list
+    is); the transitions the user may take are worked out on every request."""
+    if connection.vendor != "postgresql":
+        project = visible_project(user, pk)
+        return project_detail_data(project, user) if project is not None else None
+    key = (connection.alias, user.pk, is_programme_admin(user), pk, timezone.get_current_timezone_name())
+    cached = DETAIL_CACHE.get(current_version(user), key) if DETAIL_CACHE.size else None
+    if cached is None:
+        project = visible_project(user, pk)
+        if project is None:
+            return None
+        cached = (project, _detail_fields(project))
+        if can_cache():
+            DETAIL_CACHE.put(project._portfolio_version, key, cached)
+    project, fields = cached
+    return project_detail_data(project, user, fields)

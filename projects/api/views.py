@@ -138,11 +138,9 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
     def get_queryset(self) -> Any:
         return visibility.projects_for(self.request.user)
 
-    def get_object(self) -> Project:
-        """The visible project named by the URL (one prepared statement; see fast_list), else 404."""
+    def _pk(self) -> int:
+        """The project id in the URL; 404 unless a positive 64-bit integer."""
         from django.http import Http404
-
-        from projects.api.fast_list import visible_project
 
         try:
             pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
@@ -150,7 +148,15 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
             raise Http404
         if not 0 < pk < 2**63:
             raise Http404
-        project = visible_project(self.request.user, pk)
+        return pk
+
+    def get_object(self) -> Project:
+        """The visible project named by the URL (one prepared statement; see fast_list), else 404."""
+        from django.http import Http404
+
+        from projects.api.fast_list import visible_project
+
+        project = visible_project(self.request.user, self._pk())
         if project is None:
             raise Http404
         self.check_object_permissions(self.request, project)
@@ -158,9 +164,14 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One project you may see, with the transitions you may take on it now."""
-        from projects.api.fast_list import project_detail_data
+        from django.http import Http404
 
-        return Response(project_detail_data(self.get_object(), request.user))
+        from projects.api.fast_list import project_detail
+
+        data = project_detail(request.user, self._pk())
+        if data is None:
+            raise Http404
+        return Response(data)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Projects you may see, 50 a page (one query for the page and its total; see fast_list)."""

@@ -71,7 +71,7 @@ def test_token_query_builds_the_token_its_user_and_the_admin_flag(people):
     for role, is_admin in (("admin", True), ("member", False)):
         user = people[role]
         key = Token.objects.create(user=user).key
-        (token,) = TOKEN_QUERY.objects(key=key)
+        (token,) = TOKEN_QUERY.objects(True, key=key)
         orm = Token.objects.select_related("user").get(key=key)
         assert token.pk == orm.pk and token.created == orm.created
         assert token.user == orm.user
@@ -79,13 +79,14 @@ def test_token_query_builds_the_token_its_user_and_the_admin_flag(people):
             f.attname: getattr(orm.user, f.attname) for f in type(orm.user)._meta.concrete_fields
         }
         assert token._in_admin_group is is_admin
-    assert TOKEN_QUERY.objects(key="no-such-token") == []
+    assert TOKEN_QUERY.objects(True, key="no-such-token") == []
 
 
 def test_compiled_queries_are_counted_and_prepared(people, django_assert_num_queries):
     user = people["member"]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1) as captured:
         PAGE_QUERY.rows(False, user_id=user.pk)
+    assert '"projects_project"' in captured.captured_queries[0]["sql"]  # the log shows the statement
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]

@@ -30,6 +30,11 @@ SCHEDULES: list[dict[str, Any]] = [
         "interval": {"every": 1, "period": "minutes"},
     },
     {
+        "name": "pmflow: 数据版本整理 (portfolio version compaction, every 5 minutes)",
+        "task": "pmflow.portfolio_changes_compact",
+        "interval": {"every": 5, "period": "minutes"},
+    },
+    {
         "name": "pmflow: 每日摘要 (daily digest 18:00)",
         "task": "pmflow.notifications_send_digests",
         "crontab": {"minute": "0", "hour": "18", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},
