@@ -2,6 +2,7 @@
 10,000-project demo portfolio. Measures, in ONE run and side by side:
 
   bare      GET /api/bench/bare/            a constant JSON view through the same middleware (baseline)
+  drf_floor GET /api/bench/floor/           the same answer through DRF with token auth (the framework floor)
   list      GET /api/v1/projects/?page_size=50   as a PM-team lead (visibility subqueries on 10k rows)
   detail    GET /api/v1/projects/<id>/       as the same lead (with available_transitions)
   transition POST /api/v1/projects/<id>/transitions/{suspend|resume}/   as a programme admin,
@@ -9,6 +10,10 @@
             or is refused because another request moved the row first (409)
 
 Target: list and detail ≥ 35 % of the bare view's requests/s, p99 < 100 ms at 16 connections.
+
+Every request repeats one URL, so after the first request the project list and detail are answered
+from their version-checked caches (pmflow/portfolio_version.py) unless ``--api-cache-size 0``: run
+both ways to see the cached and the computed-afresh figures.
 
 Usage (not a timed test; takes a few minutes):
 
@@ -226,6 +231,12 @@ def main() -> None:
         help="extra DATABASE_URL options for gunicorn only, e.g. 'server_side_binding=true&prepare_threshold=2' "
         "(psycopg prepares repeated statements: PostgreSQL plans each query once per connection)",
     )
+    parser.add_argument(
+        "--api-cache-size",
+        default="",
+        help="PMFLOW_API_CACHE_SIZE for gunicorn: 0 turns off the version-checked caches of the project list "
+        "and detail, to measure every request computed afresh",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -234,6 +245,8 @@ def main() -> None:
     ensure_database(args.db, env, args.projects, args.tasks_per_list)
     fx = json.loads(django_shell({**env, "DJANGO_SETTINGS_MODULE": "pmflow.settings.dev"}, FIXTURE_CODE))
     env = env_for(args.db, args.port, args.db_options)
+    if args.api_cache_size != "":
+        env["PMFLOW_API_CACHE_SIZE"] = args.api_cache_size
     print(
         f"portfolio: {fx['projects']} projects; the lead sees {fx['lead_projects']}; "
         f"{len(fx['transition_ids'])} active/suspended projects for transitions",
