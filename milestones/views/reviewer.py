@@ -1,5 +1,6 @@
 """Reviewer inbox and the reviewer's page for one gate: conflict-of-interest declaration first, then
-the scorecard (draft save, submit, then read-only)."""
+the scorecard (draft save, submit, then read-only), then — once submitted — the other reviewers'
+submitted scorecards, read-only (who may read which card: ``scorecards_visible_to``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from milestones.forms import ConflictDeclarationForm, ScorecardForm
 from milestones.models import CriterionScore, GateCriterion, GateKind, GateState, ReviewerAssignment, Scorecard
+from milestones.selectors.gates import scorecards_visible_to
 from milestones.views._common import field_errors, page_of, service_call
 from pmflow.workdays import workdays_between
 
@@ -69,6 +71,27 @@ def _scorecard_initial(card: Scorecard | None) -> dict[str, Any]:
     return initial
 
 
+def _peer_cards(user: Any, assignment: ReviewerAssignment, criteria: list[GateCriterion]) -> list[dict[str, Any]]:
+    """The other reviewers' submitted scorecards of the assignment's gate that ``user`` may read, each
+    with its scores in the order of ``criteria`` (three queries at most, whatever the number of
+    reviewers and criteria). The rule is ``scorecards_visible_to``; this page only leaves out the
+    user's own card (shown above) and drafts (which the rule shows a chair or an admin who also
+    reviews: the reviewer's page shows what the other reviewers have committed to, nothing more)."""
+    cards = scorecards_visible_to(user, assignment.gate).exclude(assignment_id=assignment.pk).filter(submitted_at__isnull=False)
+    rows = []
+    for card in cards:
+        by_criterion = {s.criterion_id: s for s in card.scores.all()}
+        rows.append(
+            {
+                "card": card,
+                "reviewer": card.assignment.reviewer,
+                "recused": card.assignment.has_conflict is True,
+                "cells": [{"criterion": c, "score": by_criterion.get(c.pk)} for c in criteria],
+            }
+        )
+    return rows
+
+
 def _render_review(request: HttpRequest, assignment: ReviewerAssignment, *, declare_form=None, score_form=None, status=200):
     gate = assignment.gate
     card = _scorecard_of(assignment)
@@ -77,12 +100,16 @@ def _render_review(request: HttpRequest, assignment: ReviewerAssignment, *, decl
     if score_form is None:
         score_form = ScorecardForm(initial=_scorecard_initial(card), criteria=criteria, screening=screening)
     submitted = card is not None and card.submitted_at is not None
+    unconflicted = assignment.has_conflict is False
+    # No anchoring: the others' cards are read (and the query run) only once this reviewer's card is in.
+    peer_cards = _peer_cards(request.user, assignment, criteria) if unconflicted and submitted else None
     ctx = {
         "assignment": assignment,
         "gate": gate,
         "card": card,
         "submitted": submitted,
-        "can_score": assignment.has_conflict is False and gate.status == GateState.OPEN and not submitted,
+        "can_score": unconflicted and gate.status == GateState.OPEN and not submitted,
+        "peer_cards": peer_cards,
         "declare_form": declare_form or ConflictDeclarationForm(),
         "score_form": score_form,
         "screening": screening,
