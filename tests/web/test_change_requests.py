@@ -59,15 +59,20 @@ def test_unknown_kind_and_unseen_project_are_not_found(client, active_project):
     assert b"Traceback" not in resp.content
 
 
+def _preview_m1_to_october_30(client, project, m1):
+    """The project lead previews moving M1 to 2026-10-30 (htmx)."""
+    client.force_login(project.pm_team.lead)
+    return client.post(
+        reverse("milestones:change_request_preview"),
+        {"project": project.pk, "kind": "reschedule", "milestone": m1.pk, "new_due": "2026-10-30"},
+        HTTP_HX_REQUEST="true",
+    )
+
+
 def test_preview_shows_the_dates_a_reschedule_would_move_and_saves_nothing(client, active_project):
     pytest.importorskip("milestones.services.changes")
     m1 = Milestone.objects.get(project=active_project, sequence=1)
-    client.force_login(active_project.pm_team.lead)
-    resp = client.post(
-        reverse("milestones:change_request_preview"),
-        {"project": active_project.pk, "kind": "reschedule", "milestone": m1.pk, "new_due": "2026-10-30"},
-        HTTP_HX_REQUEST="true",
-    )
+    resp = _preview_m1_to_october_30(client, active_project, m1)
     html = resp.content.decode()
     assert resp.status_code == 200
     assert 'id="preview-table"' in html, html
@@ -223,12 +228,7 @@ def test_change_team_form_names_the_new_lead_by_username(client, active_project)
 def test_preview_names_a_scheduled_gate_that_a_reschedule_moves(client, active_project):
     m1 = Milestone.objects.get(project=active_project, sequence=1)
     gate = GateReviewFactory(project=active_project, milestone=m1, kind="milestone", due_date=dt.date(2026, 9, 30))
-    client.force_login(active_project.pm_team.lead)
-    resp = client.post(
-        reverse("milestones:change_request_preview"),
-        {"project": active_project.pk, "kind": "reschedule", "milestone": m1.pk, "new_due": "2026-10-30"},
-        HTTP_HX_REQUEST="true",
-    )
+    resp = _preview_m1_to_october_30(client, active_project, m1)
     html = resp.content.decode()
     assert resp.status_code == 200, html
     assert f"gatereview:{gate.pk}" not in html  # a readable name, not the copy's key
