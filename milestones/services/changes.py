@@ -228,18 +228,35 @@ def change_request_reject(*, actor: Any, change_request_id: Any, note: str = "")
 
 
 def change_request_apply(*, actor: Any, change_request_id: Any) -> ChangeRequest:
-    """approved → applied (chair or admin), atomically: lock the request, the project, its open gate
-    reviews, milestones and routes; re-plan on the locked rows; write; store ``before``/``after`` copies of
-    exactly the fields changed; audit. Applying twice, or applying a request that is not approved,
-    raises Conflict and changes nothing. A plan the world has overtaken raises InvalidInput/Conflict."""
+    """approved → applied (chair or admin), atomically: lock the project, its milestones, its open gate
+    reviews, its routes and the request (the lock order below); re-plan on the locked rows; write;
+    store ``before``/``after`` copies of exactly the fields changed; audit. Applying twice, or applying
+    a request that is not approved, raises Conflict and changes nothing. A plan the world has
+    overtaken raises InvalidInput/Conflict."""
+    try:
+        ref = ChangeRequest.objects.only("pk", "project_id").get(pk=change_request_id)
+    except (ChangeRequest.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound() from exc
     with transaction.atomic():
-        try:
-            cr = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
-        except (ChangeRequest.DoesNotExist, TypeError, ValueError) as exc:
-            raise NotFound() from exc
-        project = project_get(cr.project_id, lock=True)
+        # Lock order, shared by every service that locks rows of one project (gate_decide, gate_open,
+        # tranche_release, ...): project → milestones (by id) → gate reviews (by id) → anything else
+        # (routes, this request). Everyone queues on the project row first, so two of them on one
+        # project cannot deadlock. A gate being decided meanwhile is seen decided by the plan and keeps
+        # its due date.
+        project = project_get(ref.project_id, lock=True)
         if not actor.has_perm("projects.view_project", project):
             raise NotFound()
+        list(Milestone.objects.select_for_update().filter(project_id=project.pk).order_by("pk").values_list("pk", flat=True))
+        list(
+            GateReview.objects.select_for_update()
+            .filter(project_id=project.pk, milestone__isnull=False, status__in=MOVABLE_GATE_STATES)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        list(
+            TechnologyRoute.objects.select_for_update().filter(project_id=project.pk).order_by("pk").values_list("pk", flat=True)
+        )
+        cr = ChangeRequest.objects.select_for_update().get(pk=ref.pk)
         if not actor.has_perm(ChangeRequest.TRANSITION_PERMISSIONS["apply"], cr):
             raise Forbidden(_("只有评审委员会主任或管理员可以执行变更申请。"))
         if cr.status != ChangeState.APPROVED:
@@ -247,19 +264,6 @@ def change_request_apply(*, actor: Any, change_request_id: Any) -> ChangeRequest
                 _("变更申请%(cr)s当前状态为“%(state)s”，不能执行。") % {"cr": cr, "state": cr.get_status_display()},
                 extra={"state": cr.status},
             )
-        # Lock what the plan reads, in a fixed order (project → gates → milestones → routes). Gates come
-        # before milestones because gate_decide locks its gate and then the milestone; a gate that is
-        # being closed meanwhile is then seen closed by the plan and keeps its due date.
-        list(
-            GateReview.objects.select_for_update()
-            .filter(project_id=project.pk, milestone__isnull=False, status__in=MOVABLE_GATE_STATES)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        list(Milestone.objects.select_for_update().filter(project_id=project.pk).order_by("pk").values_list("pk", flat=True))
-        list(
-            TechnologyRoute.objects.select_for_update().filter(project_id=project.pk).order_by("pk").values_list("pk", flat=True)
-        )
         milestone = Milestone.objects.get(pk=cr.milestone_id) if cr.milestone_id else None
         now = timezone.now()
         plan = change_plan(kind=cr.kind, project=project, milestone=milestone, payload=cr.payload, at=now)

@@ -51,7 +51,7 @@ from milestones.models import (
     NonConsensusApproval,
 )
 from milestones.selectors.gates import gate_computed_outcome, summary_jsonable
-from milestones.services.gates import gate_close
+from milestones.services.gates import gate_close, gate_lock_in_order
 from milestones.services.templates import milestones_create_from_template
 from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -118,10 +118,10 @@ def _conditions_clean(conditions: Any) -> list[dict[str, Any]]:
 
 
 def _gate_locked(gate_id: Any) -> GateReview:
-    try:
-        return GateReview.objects.select_for_update(of=("self",)).select_related("project", "milestone").get(pk=gate_id)
-    except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound() from exc
+    """The gate, locked in the lock order shared with ``change_request_apply`` and the other services
+    of a project: project → milestone → gate review → anything else. The gate is first read without a
+    lock only to learn its project and milestone (neither ever changes)."""
+    return gate_lock_in_order(gate_id)
 
 
 def gate_decide(
@@ -135,8 +135,10 @@ def gate_decide(
 ) -> GateDecision:
     """Record the chair's decision on a gate and apply it (see the module docstring for the rules).
 
-    Chair of the gate or a programme admin. Concurrent deciders queue on the gate row lock; the
-    first wins, the others get Conflict. Raises InvalidInput / Forbidden / NotFound / Conflict.
+    Chair of the gate or a programme admin. Locks in the shared lock order — project, milestone, gate
+    review, then anything else (``gate_lock_in_order``) — so a decision and a change-request apply on
+    one project queue on the project row instead of deadlocking. Concurrent deciders queue likewise;
+    the first wins, the others get Conflict. Raises InvalidInput / Forbidden / NotFound / Conflict.
     """
     rationale = str(rationale or "").strip()
     with transaction.atomic():

@@ -4,6 +4,11 @@ conflict-of-interest declaration, and scorecards.
 The chair's decision and the non-consensus approval live in ``milestones.services.decisions``; thin
 wrappers here keep ``milestones.services.gates.gate_decide`` / ``non_consensus_approve`` importable
 for the views.
+
+Lock order (every service that locks rows of one project; see ``gate_lock_in_order``): the project,
+then its milestones (by id), then gate reviews (by id), then anything else (assignments, scorecards,
+change requests, routes). Two services on one project then queue on the project row and cannot
+deadlock. A service may skip a level (``gate_close`` locks only its gate) but never goes back up.
 """
 
 from __future__ import annotations
@@ -244,6 +249,21 @@ def gate_schedule(
 
 
 # --- the gate's own transitions ------------------------------------------------------------------
+def gate_lock_in_order(gate_id: Any) -> GateReview:
+    """Lock a gate review in the lock order (module docstring): its project, then its milestone (if
+    any), then the gate itself. The gate is first read without a lock only to learn its project and
+    milestone (neither ever changes). Returns the locked gate with ``project`` and ``milestone``
+    loaded (those rows are locked too). Precondition: inside a transaction. Raises NotFound."""
+    try:
+        ref = GateReview.objects.only("pk", "project_id", "milestone_id").get(pk=gate_id)
+    except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    list(Project.objects.select_for_update().filter(pk=ref.project_id).values_list("pk", flat=True))
+    if ref.milestone_id is not None:
+        list(Milestone.objects.select_for_update().filter(pk=ref.milestone_id).values_list("pk", flat=True))
+    return GateReview.objects.select_for_update(of=("self",)).select_related("project", "milestone").get(pk=ref.pk)
+
+
 def gate_open(*, actor: Any, gate_id: Any, reason: str = "") -> GateReview:
     """scheduled → open (chair or admin). A milestone gate also moves its milestone submitted → in_review."""
 
@@ -253,16 +273,18 @@ def gate_open(*, actor: Any, gate_id: Any, reason: str = "") -> GateReview:
             if milestone.status == MilestoneState.SUBMITTED:
                 transition_run(model=Milestone, pk=milestone.pk, name="open_review", actor=actor)
 
-    return transition_run(
-        model=GateReview,
-        pk=gate_id,
-        name="open",
-        actor=actor,
-        reason=reason,
-        kwargs={"at": timezone.now()},
-        extra_update_fields=["opened_at"],
-        effects=effects,
-    )
+    with transaction.atomic():
+        gate_lock_in_order(gate_id)  # the milestone's lock comes before the gate's (lock order)
+        return transition_run(
+            model=GateReview,
+            pk=gate_id,
+            name="open",
+            actor=actor,
+            reason=reason,
+            kwargs={"at": timezone.now()},
+            extra_update_fields=["opened_at"],
+            effects=effects,
+        )
 
 
 def gate_close(*, actor: Any, gate_id: Any, reason: str = "") -> GateReview:
@@ -293,7 +315,9 @@ def gate_assign_reviewer(*, actor: Any, gate_id: Any, reviewer_id: Any) -> Revie
     """
     with transaction.atomic():
         try:
-            gate = GateReview.objects.select_for_update().select_related("project").get(pk=gate_id)
+            # the gate only (of=self): the project is read, not locked, so this never takes the
+            # project's lock after a gate's (lock order, module docstring)
+            gate = GateReview.objects.select_for_update(of=("self",)).select_related("project").get(pk=gate_id)
         except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
         if not actor.has_perm("milestones.chair_gate", gate):

@@ -5,7 +5,8 @@ Release is explicit rather than automatic on "go" because money leaves the progr
 its own audited act by the person accountable for it, and it can be checked against the award at
 that moment. Exactly once per milestone (``TrancheRelease`` is one-to-one with the milestone, and
 the milestone row is locked); the project's releases never exceed its budget, nor the total of its
-active funding awards when it has any (the project row is locked while checking).
+active funding awards when it has any (the project row is locked while checking). Locks are taken
+project first, then the milestone (the lock order of ``milestones.services.gates``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ def tranche_release(*, actor: Any, milestone_id: Any) -> TrancheRelease:
     """Release a passed milestone's tranche, once. Raises Forbidden, NotFound, Conflict (not passed,
     already released, would exceed the budget or the award) or InvalidInput (nothing to release)."""
     with transaction.atomic():
+        # Lock order (milestones.services.gates): the project, then the milestone. The milestone is
+        # first read unlocked only to learn its project, which never changes.
         try:
-            milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
+            project_id = Milestone.objects.values_list("project_id", flat=True).get(pk=milestone_id)
         except (Milestone.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
+        project = Project.objects.select_for_update().get(pk=project_id)
+        milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
         if not actor.has_perm("milestones.release_tranche", milestone):
             raise Forbidden(_("只有管理员或该里程碑关口评审的主任可以拨付资金。"))
         if milestone.status != MilestoneState.PASSED:
@@ -42,7 +47,6 @@ def tranche_release(*, actor: Any, milestone_id: Any) -> TrancheRelease:
         amount = milestone.tranche_amount
         if amount <= 0:
             raise InvalidInput(fields={"tranche_amount": [_("该里程碑没有待拨付的资金。")]})
-        project = Project.objects.select_for_update().get(pk=milestone.project_id)
         released = TrancheRelease.objects.filter(milestone__project=project).aggregate(s=Sum("amount"))["s"] or Decimal(0)
         if released + amount > project.budget:
             raise Conflict(
