@@ -261,9 +261,10 @@ def all_scorecards_visible_to(user: Any) -> QuerySet[Scorecard]:
     used by the web (``scorecards_visible_to``) and the API (``milestones.api.visibility``).
 
     Programme admins and the gate's chair: every card, drafts included. A reviewer who declared no
-    conflict: their own card, and the other reviewers' *submitted* cards of the same gate once their
-    own is submitted (so nobody anchors on the others' scores). Recused, undeclared or unassigned
-    users: none (a reviewer who recuses after submitting loses sight of their own card too).
+    conflict: their own card, and the other unconflicted reviewers' *submitted* cards of the same
+    gate once their own is submitted (so nobody anchors on the others' scores; a card whose reviewer
+    recused does not count and is not shown, as on the chair's page). Recused, undeclared or
+    unassigned users: none (a reviewer who recuses after submitting loses sight of their own card too).
 
     A set-based filter over all gates: one query besides the admin-group check, whatever the number
     of gates (the "own card submitted" condition is an uncorrelated subquery of the user's gates)."""
@@ -277,7 +278,7 @@ def all_scorecards_visible_to(user: Any) -> QuerySet[Scorecard]:
     return qs.filter(
         Q(assignment__gate__chair_id=user.pk)
         | Q(assignment__reviewer_id=user.pk, assignment__has_conflict=False)
-        | Q(submitted_at__isnull=False, assignment__gate_id__in=own_submitted_gates)
+        | Q(submitted_at__isnull=False, assignment__has_conflict=False, assignment__gate_id__in=own_submitted_gates)
     )
 
 

@@ -61,9 +61,9 @@ def _expected(role: str, state: str) -> set[str]:
             "recused_after_submitting": set(),  # a recusal hides even one's own card
         }[state]
     if role == "peer":
-        # Submitted on both gates: every submitted card of both. A card submitted before its author
-        # recused stays readable (the web's rule, kept as it was; DESIGN.md is silent).
-        return {"peer_submitted", "gate_b_peer_submitted"} | ({"subject"} if state in SUBJECT_SUBMITTED else set())
+        # Submitted on both gates: every submitted card of both, but not a card whose author recused
+        # after submitting it (it does not count, and the chair's page hides it too).
+        return {"peer_submitted", "gate_b_peer_submitted"} | ({"subject"} if state == "submitted" else set())
     if role == "drafting_peer":
         return {"peer_draft"}
     # recused_peer, outsider (committee member not assigned), PM-team lead, project lead.
