@@ -30,7 +30,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from milestones.models import Assessment, ChangeRequest, ChangeState, GateKind, GateReview, GateState, Milestone
+from milestones.models import (
+    Assessment,
+    ChangeRequest,
+    ChangeState,
+    GateKind,
+    GateReview,
+    GateState,
+    Milestone,
+    ReviewerAssignment,
+)
 from milestones.services.change_plans import (
     MOVABLE_GATE_STATES,
     PayloadErrors,
@@ -38,6 +47,7 @@ from milestones.services.change_plans import (
     change_kind_clean,
     change_milestone_get,
     change_plan,
+    gate_label,
     parse_id,
     plan_transitions_run,
     project_get,
@@ -89,6 +99,49 @@ def _notify(cr: ChangeRequest, recipients: list[Any], subject: str, actor: Any) 
         body=cr.reason,
         url=_url("milestones:change_request_detail", cr.pk),
     )
+    notifications_deliver_on_commit()
+
+
+def _notify_gate_moves(cr: ChangeRequest, project: Project, writes: list[RowWrite], actor: Any) -> None:
+    """One outbox row per person affected by each gate review whose due date the applied request
+    moved: the gate's chair and every assigned reviewer who has not declared a conflict (not the
+    actor, who applied it). Keyed (recipient, CHANGE_REQUEST, the gate, the new due date), so a
+    retry never writes a row twice (one limit of that key: a gate moved back onto a date that an
+    earlier request once moved it to is not announced again to the same person). Precondition:
+    inside the apply's transaction, after the writes."""
+    moves = {w.pk: (w.before["due_date"], w.after["due_date"]) for w in writes if w.model is GateReview and "due_date" in w.after}
+    if not moves:
+        return
+    reviewers: dict[int, list[User]] = {}
+    for a in (
+        ReviewerAssignment.objects.filter(gate_id__in=list(moves), reviewer__is_active=True)
+        .exclude(has_conflict=True)
+        .select_related("reviewer")
+        .order_by("pk")
+    ):
+        reviewers.setdefault(a.gate_id, []).append(a.reviewer)
+    actor_pk = getattr(actor, "pk", None)
+    for gate in GateReview.objects.filter(pk__in=list(moves)).select_related("chair", "milestone").order_by("pk"):
+        old, new = moves[gate.pk]
+        people = [u for u in (gate.chair, *reviewers.get(gate.pk, [])) if u is not None and u.is_active and u.pk != actor_pk]
+        if not people:
+            continue
+        values = {
+            "project": str(project),
+            "gate": gate_label(gate),
+            "old": old.isoformat(),
+            "new": new.isoformat(),
+            "cr": cr,
+        }
+        notification_enqueue(
+            recipients=people,
+            kind=NotificationKind.CHANGE_REQUEST,
+            obj=gate,
+            subject=_("关口评审截止日调整：%(project)s %(gate)s，%(old)s → %(new)s") % values,
+            body=_("变更申请%(cr)s已执行：项目“%(project)s”的%(gate)s截止日由 %(old)s 调整为 %(new)s。") % values,
+            url=_url("milestones:gate_detail", gate.pk),
+            due_date=new,
+        )
     notifications_deliver_on_commit()
 
 
@@ -230,9 +283,10 @@ def change_request_reject(*, actor: Any, change_request_id: Any, note: str = "")
 def change_request_apply(*, actor: Any, change_request_id: Any) -> ChangeRequest:
     """approved → applied (chair or admin), atomically: lock the project, its milestones, its open gate
     reviews, its routes and the request (the lock order below); re-plan on the locked rows; write;
-    store ``before``/``after`` copies of exactly the fields changed; audit. Applying twice, or applying
-    a request that is not approved, raises Conflict and changes nothing. A plan the world has
-    overtaken raises InvalidInput/Conflict."""
+    store ``before``/``after`` copies of exactly the fields changed; tell the chair and reviewers of
+    every gate review whose due date moved; audit. Applying twice, or applying a request that is not
+    approved, raises Conflict and changes nothing. A plan the world has overtaken raises
+    InvalidInput/Conflict."""
     try:
         ref = ChangeRequest.objects.only("pk", "project_id").get(pk=change_request_id)
     except (ChangeRequest.DoesNotExist, TypeError, ValueError) as exc:
@@ -273,6 +327,7 @@ def change_request_apply(*, actor: Any, change_request_id: Any) -> ChangeRequest
             rows_write(plan.writes)
             plan_transitions_run(plan, actor=actor, reason=applied.reason)
             _notify(applied, [applied.created_by], _("变更申请%(cr)s已执行") % {"cr": applied}, actor)
+            _notify_gate_moves(applied, project, plan.writes, actor)
 
         return transition_run(
             model=ChangeRequest,
