@@ -366,9 +366,11 @@ def assignment_declare_conflict(*, actor: Any, assignment_id: Any, has_conflict:
         raise InvalidInput(fields={"has_conflict": [_("必须声明是否存在利益冲突。")]})
     with transaction.atomic():
         try:
-            assignment = ReviewerAssignment.objects.select_for_update().select_related("gate").get(pk=assignment_id)
-        except (ReviewerAssignment.DoesNotExist, ValueError, TypeError) as exc:
+            assignment = _assignment_locked(ReviewerAssignment.objects.filter(pk=assignment_id))
+        except (ValueError, TypeError) as exc:
             raise NotFound() from exc
+        if assignment is None:
+            raise NotFound()
         if assignment.reviewer_id != actor.pk:
             raise Forbidden(_("只能由被分配的评审专家本人声明利益冲突。"))
         if assignment.gate.status not in (GateState.SCHEDULED, GateState.OPEN, GateState.CLOSED):
@@ -391,18 +393,27 @@ def assignment_declare_conflict(*, actor: Any, assignment_id: Any, has_conflict:
 
 
 # --- scorecards ----------------------------------------------------------------------------------
+def _assignment_locked(qs: Any) -> ReviewerAssignment | None:
+    """The one assignment of ``qs`` with its gate, both locked in the lock order (module docstring):
+    the gate first, then the assignment. The assignment is read unlocked only to learn its gate."""
+    gate_id = qs.values_list("gate_id", flat=True).first()
+    if gate_id is None:
+        return None
+    list(GateReview.objects.select_for_update().filter(pk=gate_id).values_list("pk", flat=True))
+    return qs.select_for_update(of=("self",)).select_related("gate").first()
+
+
 def _assignment_for_scoring(*, actor: Any, gate_id: Any, assignment_id: Any) -> ReviewerAssignment:
-    """The actor's own assignment, locked. Unassigned → Forbidden; recused or undeclared → Forbidden;
-    gate not open → Conflict."""
-    qs = ReviewerAssignment.objects.select_for_update().select_related("gate")
+    """The actor's own assignment, locked (its gate first). Unassigned → Forbidden; recused or
+    undeclared → Forbidden; gate not open → Conflict."""
     if assignment_id is not None:
-        assignment = qs.filter(pk=assignment_id).first()
+        assignment = _assignment_locked(ReviewerAssignment.objects.filter(pk=assignment_id))
         if assignment is None:
             raise NotFound()
     elif gate_id is not None:
         if not GateReview.objects.filter(pk=gate_id).exists():
             raise NotFound()
-        assignment = qs.filter(gate_id=gate_id, reviewer_id=actor.pk).first()
+        assignment = _assignment_locked(ReviewerAssignment.objects.filter(gate_id=gate_id, reviewer_id=actor.pk))
     else:
         raise InvalidInput(fields={"gate": [_("必须指定关口评审。")]})
     if assignment is None or assignment.reviewer_id != actor.pk:

@@ -30,6 +30,7 @@ from milestones.models import (
     GateState,
     Milestone,
     MilestoneState,
+    ReviewerAssignment,
 )
 from milestones.services.changes import (
     change_request_apply,
@@ -243,4 +244,15 @@ def test_gate_open_locks_project_then_milestone_then_gate(cast):
         gate_open(actor=cast.chair, gate_id=s["gate"].pk)
     assert Milestone.objects.get(pk=s["milestones"][0].pk).status == MilestoneState.IN_REVIEW
     assert log[0] == Project._meta.db_table
+    assert_ordered(log)
+
+
+@pytest.mark.django_db
+def test_reviewer_declaration_and_scorecard_lock_the_gate_before_the_assignment(cast):
+    s = scene(cast, open_gate=False)
+    gate = assign_and_open(cast, s["gate"], reviewers=1)
+    with lock_log() as log:
+        review(gate, cast.reviewers[0], rec="go")
+    assert log[0] == GateReview._meta.db_table
+    assert ReviewerAssignment._meta.db_table in log
     assert_ordered(log)
