@@ -23,10 +23,17 @@ WORKING_PROJECT_STATES = (ProjectState.ACTIVE, ProjectState.CLOSING)
 
 
 def _milestone_locked(milestone_id: Any) -> Milestone:
+    """The milestone with its project, both locked in the one lock order (project, then milestone:
+    see milestones/services/gates.py). A milestone never changes project, so reading that first
+    without a lock is safe."""
     try:
-        return Milestone.objects.select_for_update().select_related("project").get(pk=milestone_id)
+        project_id = Milestone.objects.values_list("project_id", flat=True).get(pk=milestone_id)
     except (Milestone.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+    project = Project.objects.select_for_update().get(pk=project_id)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
+    milestone.project = project
+    return milestone
 
 
 def _require_project_working(project: Project) -> None:

@@ -256,3 +256,17 @@ def test_reviewer_declaration_and_scorecard_lock_the_gate_before_the_assignment(
     assert log[0] == GateReview._meta.db_table
     assert ReviewerAssignment._meta.db_table in log
     assert_ordered(log)
+
+
+@pytest.mark.django_db
+def test_milestone_start_and_submit_lock_the_project_then_the_milestone_alone(cast):
+    s = scene(cast, open_gate=False)
+    m2 = s["milestones"][1]
+    with lock_log() as log:
+        milestone_start(actor=cast.pm_member, milestone_id=m2.pk)
+    assert log[:2] == [Project._meta.db_table, Milestone._meta.db_table]
+    assert_ordered(log)
+    with lock_log() as log:
+        milestone_submit(actor=cast.pm_member, milestone_id=m2.pk, committee_id=cast.committee.pk)
+    assert log[:2] == [Project._meta.db_table, Milestone._meta.db_table]
+    assert_ordered(log)
