@@ -1,14 +1,16 @@
-"""The project list without model instances: one query returns the page *and* the total
-(``COUNT(*) OVER ()``) from the projects table alone, a second fetches those rows' columns by primary
-key; rows come back as tuples and become the same JSON as ``ProjectSerializer``
-(``tests/api/test_project_list_fast_path.py`` compares the two on every field). The list is the
-API's hottest read (dashboards poll it); building 50 × 7 model instances and running DRF's field
-machinery cost ~20 ms a page, this costs ~2 ms.
+"""The project list and detail without DRF's per-request field machinery, for the API's hottest
+reads. Rows come back as tuples (or one model instance for the detail) and become the same JSON as
+``ProjectSerializer`` / ``ProjectDetailSerializer`` (``tests/api/test_project_list_fast_path.py``
+compares them field by field for every role).
 
-The default list (no filter, no ordering: what dashboards poll) goes further on PostgreSQL: both
-queries are compiled once per process from the same ORM querysets (``projects_visible_to`` for the
-page) and run as prepared statements (``pmflow.compiled``): no queryset is built, compiled or planned
-per request. A filtered or re-ordered list builds its queryset as usual."""
+- A filtered or re-ordered list (``project_page``): one query for the page's ids and the total
+  (``COUNT(*) OVER ()`` on the projects table alone), one for those rows' columns by primary key.
+- The default list (only ``page``/``page_size``: what dashboards poll) and the detail, on PostgreSQL:
+  compiled once per process from the same selectors (``projects_visible_to``) and run as prepared
+  statements (``pmflow.compiled``) — the list in one statement — and served again from a per-process
+  cache while the portfolio data version stands (``pmflow.portfolio_version``), which the token
+  query reads: a repeated read runs no query of its own and is never stale.
+"""
 
 from __future__ import annotations
 
@@ -100,6 +102,12 @@ def _results(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [_row(r[: len(COLUMNS)], r[len(COLUMNS)], tz) for r in rows]
 
 
+def _page_exists(results: list[Any], window: tuple[int, int, int]) -> None:
+    """An empty page after the first is a 404 (the first page of nothing is an empty 200)."""
+    if not results and window[1] > 1:
+        raise NotFound(f"第 {window[1]} 页不存在。")
+
+
 def _links(
     total: int, request: Request, paginator: StrictPageNumberPagination, window: tuple[int, int, int]
 ) -> tuple[str | None, str | None]:
@@ -133,8 +141,7 @@ def _respond(
     paginator: StrictPageNumberPagination,
     window: tuple[int, int, int],
 ) -> Response:
-    if not results and window[1] > 1:
-        raise NotFound(f"第 {window[1]} 页不存在。")
+    _page_exists(results, window)
     nxt, prev = _links(total, request, paginator, window)
     return Response(OrderedDict([("count", total), ("next", nxt), ("previous", prev), ("results", results)]))
 
@@ -216,6 +223,7 @@ def project_page_compiled(user: Any, request: Request, paginator: StrictPageNumb
     cached = LIST_CACHE.get(current_version(user), key) if LIST_CACHE.size else None
     if cached is not None:
         total, results, rendered = cached
+        _page_exists(results, window)
         if getattr(getattr(request, "accepted_renderer", None), "format", None) == "json":
             return _respond_rendered(rendered, total, request, paginator, window)
         return _respond(results, total, request, paginator, window)
