@@ -129,29 +129,19 @@ class CompiledQuery:
         return list(self.compiled(shape, using).compiler.results_iter(results=[raw], tuple_expected=True))
 
     def raw_rows(
-        self,
-        shape: Hashable = None,
-        *,
-        using: str = DEFAULT_DB_ALIAS,
-        suffix: str = "",
-        suffix_params: Sequence[Any] = (),
-        **values: Any,
+        self, shape: Hashable = None, *, using: str = DEFAULT_DB_ALIAS, **values: Any
     ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
-        """The compiled query with its slots filled, ``suffix`` (e.g. ``" LIMIT %s OFFSET %s"``)
-        appended; the rows as the database returned them (no converters)."""
+        """The compiled query run with its slots filled; the rows as the database returned them."""
         compiled = self.compiled(shape, using)
         if compiled.empty:
             return compiled, []
-        params = [*self._params(compiled, values), *suffix_params]
-        return compiled, execute_prepared(using, compiled.sql + suffix, params, binary=self.binary)
+        return compiled, execute_prepared(using, compiled.sql, self._params(compiled, values), binary=self.binary)
 
     def rows(self, shape: Hashable = None, **kwargs: Any) -> list[tuple[Any, ...]]:
         """A values()/values_list() query's rows, converted as the ORM converts them."""
         compiled, raw = self.raw_rows(shape, **kwargs)
         assert compiled.values, f"{self.name}: rows() needs a values()/values_list() queryset"
-        if not raw:
-            return []
-        return list(compiled.compiler.results_iter(results=[raw], tuple_expected=True))
+        return self.convert(raw, shape, kwargs.get("using", DEFAULT_DB_ALIAS))
 
     def objects(self, shape: Hashable = None, **kwargs: Any) -> list[Any]:
         """A model query's instances, with their ``select_related`` objects and annotations."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BigIntegerField, CharField, Count, QuerySet, Window
 from django.db.models.expressions import RawSQL
@@ -227,7 +228,10 @@ def project_page_compiled(user: Any, request: Request, paginator: StrictPageNumb
         if getattr(getattr(request, "accepted_renderer", None), "format", None) == "json":
             return _respond_rendered(rendered, total, request, paginator, window)
         return _respond(results, total, request, paginator, window)
-    page, page_params = PAGE_QUERY.sql_params(admin, user_id=user.pk)
+    try:
+        page, page_params = PAGE_QUERY.sql_params(admin, user_id=user.pk)
+    except EmptyResultSet:  # a user who may see nothing at all (not one who is signed in and active)
+        return _respond([], 0, request, paginator, window)
     rows, rows_params = ROWS_QUERY.sql_params()
     sql = f"WITH page AS MATERIALIZED ({page} LIMIT {int(size)} OFFSET {int(offset)}) {rows}"
     found = ROWS_QUERY.convert(execute_prepared(connection.alias, sql, [*page_params, *rows_params], binary=True))
