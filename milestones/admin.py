@@ -33,9 +33,9 @@ from milestones.models import (
     Scorecard,
     TrancheRelease,
 )
-from milestones.services import changes as change_services
-from milestones.services.gates import gate_cancel, gate_close, gate_open
-from milestones.services.milestones import milestone_conditions_met, milestone_resume, milestone_start, milestone_submit
+from milestones.services.changes import CHANGE_REQUEST_TRANSITIONS
+from milestones.services.gates import GATE_TRANSITIONS
+from milestones.services.milestones import MILESTONE_TRANSITIONS
 from milestones.services.templates import milestone_template_revise, milestone_template_steps_clean
 from milestones.services.tranches import tranche_release
 from pmflow.admin_fsm import FSMTransitionAdminMixin, ProgrammeAdminAccessMixin, ReadOnlyAdminMixin
@@ -198,14 +198,6 @@ class TrancheReleaseInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-MILESTONE_SERVICES = {
-    "start": lambda actor, pk, reason: milestone_start(actor=actor, milestone_id=pk, reason=reason),
-    "submit": lambda actor, pk, reason: milestone_submit(actor=actor, milestone_id=pk, reason=reason)[0],
-    "resume": lambda actor, pk, reason: milestone_resume(actor=actor, milestone_id=pk, reason=reason),
-    "conditions_met": lambda actor, pk, reason: milestone_conditions_met(actor=actor, milestone_id=pk, reason=reason),
-}
-
-
 @admin.register(Milestone)
 class MilestoneAdmin(FSMTransitionAdminMixin, PmflowAdmin):
     list_display = (
@@ -253,7 +245,7 @@ class MilestoneAdmin(FSMTransitionAdminMixin, PmflowAdmin):
         return hasattr(obj, "release")
 
     def fsm_transition_run(self, request: HttpRequest, obj: Any, name: str, reason: str) -> Any:
-        return MILESTONE_SERVICES[name](request.user, obj.pk, reason)
+        return MILESTONE_TRANSITIONS[name](request.user, obj.pk, reason)
 
     @admin.action(description=gettext_lazy("拨付所选里程碑的资金"))
     def release_tranches(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
@@ -298,13 +290,6 @@ class ReviewerAssignmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-GATE_SERVICES = {
-    "open": lambda actor, pk, reason: gate_open(actor=actor, gate_id=pk, reason=reason),
-    "close": lambda actor, pk, reason: gate_close(actor=actor, gate_id=pk, reason=reason),
-    "cancel": lambda actor, pk, reason: gate_cancel(actor=actor, gate_id=pk, reason=reason),
-}
-
-
 @admin.register(GateReview)
 class GateReviewAdmin(FSMTransitionAdminMixin, PmflowAdmin):
     list_display = ("__str__", "kind", "project", "milestone", "committee", "chair", "quorum", "due_date", "status")
@@ -336,7 +321,7 @@ class GateReviewAdmin(FSMTransitionAdminMixin, PmflowAdmin):
         return False
 
     def fsm_transition_run(self, request: HttpRequest, obj: Any, name: str, reason: str) -> Any:
-        return GATE_SERVICES[name](request.user, obj.pk, reason)
+        return GATE_TRANSITIONS[name](request.user, obj.pk, reason)
 
 
 @admin.register(ReviewerAssignment)
@@ -378,15 +363,6 @@ class NonConsensusApprovalAdmin(ReadOnlyPmflowAdmin):
 
 
 # --- change requests and assessments (services in milestones.services.changes / assessments) ---------
-CHANGE_SERVICES = {
-    "submit": lambda actor, pk, reason: change_services.change_request_submit(actor=actor, change_request_id=pk, reason=reason),
-    "withdraw": lambda actor, pk, reason: change_services.change_request_withdraw(
-        actor=actor, change_request_id=pk, reason=reason
-    ),
-    "approve": lambda actor, pk, reason: change_services.change_request_approve(actor=actor, change_request_id=pk, note=reason),
-    "reject": lambda actor, pk, reason: change_services.change_request_reject(actor=actor, change_request_id=pk, note=reason),
-    "apply": lambda actor, pk, reason: change_services.change_request_apply(actor=actor, change_request_id=pk),
-}
 
 
 @admin.register(ChangeRequest)
@@ -420,7 +396,7 @@ class ChangeRequestAdmin(FSMTransitionAdminMixin, PmflowAdmin):
         return False
 
     def fsm_transition_run(self, request: HttpRequest, obj: Any, name: str, reason: str) -> Any:
-        run = CHANGE_SERVICES.get(name)
+        run = CHANGE_REQUEST_TRANSITIONS.get(name)
         if run is None:
             return transition_run(model=ChangeRequest, pk=obj.pk, name=name, actor=request.user, reason=reason)
         return run(request.user, obj.pk, reason)

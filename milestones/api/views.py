@@ -52,29 +52,10 @@ from pmflow.errors import Forbidden
 from pmflow.rules import is_programme_admin
 from projects.api import visibility as project_visibility
 
-# name → fn(actor, pk, reason); the same services the admin's transition buttons call.
-MILESTONE_SERVICES = {
-    "start": lambda actor, pk, reason: milestone_services.milestone_start(actor=actor, milestone_id=pk, reason=reason),
-    "submit": lambda actor, pk, reason: milestone_services.milestone_submit(actor=actor, milestone_id=pk, reason=reason),
-    "resume": lambda actor, pk, reason: milestone_services.milestone_resume(actor=actor, milestone_id=pk, reason=reason),
-    "conditions_met": lambda actor, pk, reason: milestone_services.milestone_conditions_met(
-        actor=actor, milestone_id=pk, reason=reason
-    ),
-}
-GATE_SERVICES = {
-    "open": lambda actor, pk, reason: gate_services.gate_open(actor=actor, gate_id=pk, reason=reason),
-    "close": lambda actor, pk, reason: gate_services.gate_close(actor=actor, gate_id=pk, reason=reason),
-    "cancel": lambda actor, pk, reason: gate_services.gate_cancel(actor=actor, gate_id=pk, reason=reason),
-}
-CHANGE_SERVICES = {
-    "submit": lambda actor, pk, reason: change_services.change_request_submit(actor=actor, change_request_id=pk, reason=reason),
-    "withdraw": lambda actor, pk, reason: change_services.change_request_withdraw(
-        actor=actor, change_request_id=pk, reason=reason
-    ),
-    "approve": lambda actor, pk, reason: change_services.change_request_approve(actor=actor, change_request_id=pk, note=reason),
-    "reject": lambda actor, pk, reason: change_services.change_request_reject(actor=actor, change_request_id=pk, note=reason),
-    "apply": lambda actor, pk, reason: change_services.change_request_apply(actor=actor, change_request_id=pk),
-}
+# name → fn(actor, pk, reason): the services the admin's transition buttons call too
+MILESTONE_SERVICES = milestone_services.MILESTONE_TRANSITIONS
+GATE_SERVICES = gate_services.GATE_TRANSITIONS
+CHANGE_SERVICES = change_services.CHANGE_REQUEST_TRANSITIONS
 assert tuple(MILESTONE_SERVICES) == MILESTONE_EXPOSED
 assert tuple(GATE_SERVICES) == GATE_EXPOSED
 assert tuple(CHANGE_SERVICES) == CHANGE_EXPOSED

@@ -488,3 +488,14 @@ def assessment_submit(**kwargs: Any) -> Any:
     """Kept importable from here for the web views; the service is
     ``milestones.services.assessments.assessment_submit``."""
     return _assessment_submit_proxy()(**kwargs)
+
+
+#: the change-request transitions a person takes (admin buttons, the API): name → fn(actor, pk, reason);
+#: the reason is the decider's note for approve / reject
+CHANGE_REQUEST_TRANSITIONS = {
+    "submit": lambda actor, pk, reason: change_request_submit(actor=actor, change_request_id=pk, reason=reason),
+    "withdraw": lambda actor, pk, reason: change_request_withdraw(actor=actor, change_request_id=pk, reason=reason),
+    "approve": lambda actor, pk, reason: change_request_approve(actor=actor, change_request_id=pk, note=reason),
+    "reject": lambda actor, pk, reason: change_request_reject(actor=actor, change_request_id=pk, note=reason),
+    "apply": lambda actor, pk, reason: change_request_apply(actor=actor, change_request_id=pk),
+}

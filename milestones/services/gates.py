@@ -593,3 +593,11 @@ def non_consensus_approve(**kwargs: Any) -> Any:
     from milestones.services.decisions import non_consensus_approve as approve
 
     return approve(**kwargs)
+
+
+#: the gate transitions a person takes directly (admin buttons, the API): name → fn(actor, pk, reason)
+GATE_TRANSITIONS = {
+    "open": lambda actor, pk, reason: gate_open(actor=actor, gate_id=pk, reason=reason),
+    "close": lambda actor, pk, reason: gate_close(actor=actor, gate_id=pk, reason=reason),
+    "cancel": lambda actor, pk, reason: gate_cancel(actor=actor, gate_id=pk, reason=reason),
+}

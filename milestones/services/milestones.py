@@ -161,3 +161,13 @@ def milestone_conditions_met(*, actor: Any, milestone_id: Any, reason: str = "")
             reason=reason,
             effects=effects,
         )
+
+
+#: the milestone transitions a person takes directly (admin buttons, the API's transitions endpoint):
+#: name → fn(actor, pk, reason), returning the milestone
+MILESTONE_TRANSITIONS = {
+    "start": lambda actor, pk, reason: milestone_start(actor=actor, milestone_id=pk, reason=reason),
+    "submit": lambda actor, pk, reason: milestone_submit(actor=actor, milestone_id=pk, reason=reason)[0],
+    "resume": lambda actor, pk, reason: milestone_resume(actor=actor, milestone_id=pk, reason=reason),
+    "conditions_met": lambda actor, pk, reason: milestone_conditions_met(actor=actor, milestone_id=pk, reason=reason),
+}
