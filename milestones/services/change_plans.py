@@ -41,6 +41,7 @@ from django_fsm import can_proceed
 from milestones.models import ChangeKind, GateReview, GateState, Milestone, MilestoneState, TrancheRelease
 from pmflow.errors import Conflict, InvalidInput, NotFound
 from pmflow.models import User
+from pmflow.parsing import date_parse
 from pmflow.transitions import transition_run
 from pmflow.workdays import add_workdays, is_workday, next_workday, previous_workday, workdays_between
 from projects.models import PMTeam, Policy, Project, ProjectState, TechnologyRoute
@@ -143,19 +144,6 @@ class PayloadErrors(dict):
             raise InvalidInput(fields=dict(self))
 
 
-def _parse_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(_("日期格式无效，应为 YYYY-MM-DD。"))
-
-
 def _parse_amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
@@ -229,12 +217,12 @@ def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any
         errors.add("new_due", _("此字段为必填项。"))
     else:
         try:
-            new_due = _parse_date(data["new_due"])
+            new_due = date_parse(data["new_due"])
         except ValueError as exc:
             errors.add("new_due", str(exc))
     if data.get("extend_end_to") not in (None, ""):
         try:
-            extend = _parse_date(data["extend_end_to"])
+            extend = date_parse(data["extend_end_to"])
         except ValueError as exc:
             errors.add("extend_end_to", str(exc))
     errors.raise_if_any()

@@ -57,6 +57,7 @@ from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
+from pmflow.parsing import date_parse
 from pmflow.rules import PROGRAMME_ADMIN_GROUP
 from pmflow.transitions import transition_run
 from projects.models import KeyTaskList, PMTeam, Project, ProjectState, Task, TaskCategory
@@ -76,14 +77,10 @@ ALLOWED_OUTCOMES: dict[str, set[str]] = {
 
 
 def _date(value: Any, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(fields={name: [_("日期格式无效，应为 YYYY-MM-DD。")]}) from exc
+        return date_parse(value)
+    except ValueError as exc:
+        raise InvalidInput(fields={name: [str(exc)]}) from exc
 
 
 def _conditions_clean(conditions: Any) -> list[dict[str, Any]]:

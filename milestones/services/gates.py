@@ -40,6 +40,7 @@ from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
+from pmflow.parsing import date_parse
 from pmflow.rules import is_programme_admin
 from pmflow.transitions import transition_run
 from pmflow.workdays import add_workdays
@@ -129,11 +130,11 @@ def _gate_create(
     today = timezone.localdate()
     if due_date is None:
         due_date = add_workdays(today, gate_review_workdays())
-    elif not isinstance(due_date, dt.date):
+    else:
         try:
-            due_date = dt.date.fromisoformat(str(due_date))
-        except ValueError:
-            errors["due_date"] = [_("日期格式无效，应为 YYYY-MM-DD。")]
+            due_date = date_parse(due_date)
+        except ValueError as exc:
+            errors["due_date"] = [str(exc)]
     if isinstance(due_date, dt.date) and due_date < today:
         errors["due_date"] = [_("评审截止日不能早于今天。")]
     if isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1 or quorum > 100:

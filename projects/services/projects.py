@@ -25,6 +25,7 @@ from pmflow.audit import audit_record, audit_trail_for
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, Organisation, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
+from pmflow.parsing import date_parse
 from pmflow.rules import is_programme_admin
 from pmflow.transitions import transition_run
 from projects.models import Field, PMTeam, PMTeamMembership, Policy, Project, ProjectState, SupportMode, TechnologyRoute
@@ -64,19 +65,6 @@ FINAL_STATES = frozenset({ProjectState.CLOSED, ProjectState.REJECTED, ProjectSta
 # --- input cleaning -------------------------------------------------------------------------------
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _clean_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(_("日期格式无效，应为 YYYY-MM-DD。"))
 
 
 def _resolve(model: type[models.Model], value: Any, *, lookups: tuple[str, ...]) -> models.Model | None:
@@ -181,7 +169,7 @@ def project_input_clean(data: dict[str, Any], *, current: Project | None = None)
     for key in ("planned_start", "planned_end"):
         if key in present:
             try:
-                cleaned[key] = _clean_date(present[key])
+                cleaned[key] = date_parse(present[key])
             except ValueError as exc:
                 err(key, str(exc))
     if "window_extended_to" in data and "window_extended_to" not in errors:
@@ -189,7 +177,7 @@ def project_input_clean(data: dict[str, Any], *, current: Project | None = None)
             cleaned["window_extended_to"] = None
         else:
             try:
-                cleaned["window_extended_to"] = _clean_date(data["window_extended_to"])
+                cleaned["window_extended_to"] = date_parse(data["window_extended_to"])
             except ValueError as exc:
                 err("window_extended_to", str(exc))
     if "sandbox_supervision" in present:
