@@ -10,27 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.smtp_sink import SMTPSink
-from tests.worker import celery_worker
-
-
-@contextlib.contextmanager
-def celery_queue_override(queue: str) -> Iterator[None]:
-    """Publish from this process to ``queue`` for the block (Celery caches its routing, so the
-    cached queue map and router are dropped both ways)."""
-    from pmflow.celery import app
-
-    def drop_caches() -> None:
-        for name in ("queues", "default_queue", "router"):
-            app.amqp.__dict__.pop(name, None)
-
-    saved = app.conf.task_default_queue
-    drop_caches()
-    app.conf.task_default_queue = queue
-    try:
-        yield
-    finally:
-        drop_caches()
-        app.conf.task_default_queue = saved
+from tests.worker import celery_default_queue, celery_worker
 
 
 @contextlib.contextmanager
@@ -105,7 +85,7 @@ def outbox_worker_queue(transactional_db, outbox_workers, smtp_sink) -> Iterator
     with smtp_sink.lock:
         smtp_sink.messages.clear()
     queue_purge(outbox_workers["queue"])
-    with celery_queue_override(outbox_workers["queue"]):
+    with celery_default_queue(outbox_workers["queue"]):
         yield outbox_workers["queue"]
 
 
