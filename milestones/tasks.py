@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from pmflow.tasking import TASK_RETRY
 
-@shared_task(name="pmflow.assessment_round_open_current_quarter", acks_late=True)
+
+@shared_task(name="pmflow.assessment_round_open_current_quarter", **TASK_RETRY)
 def assessment_round_open_current_quarter() -> int:
     """Open the 动态甄别评估 round of the current calendar quarter (beat: quarterly). A rerun finds the
     existing round and creates nothing new. Returns the round id."""

@@ -11,9 +11,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 logger = logging.getLogger(__name__)
+
+#: every task's delivery and retry policy: acknowledged after it ran (at-least-once; tasks are
+#: idempotent), database hiccups (lost connection, deadlock) retried with exponential backoff
+TASK_RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
 def task_publish(task: Any, *args: Any, **kwargs: Any) -> bool:

@@ -5,19 +5,12 @@ acks_late + JSON + time limits come from settings; database hiccups retry with b
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError
 
-RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+from pmflow.tasking import TASK_RETRY
 
 
-@shared_task(name="pmflow.notifications_deliver", **RETRY)
+@shared_task(name="pmflow.notifications_deliver", **TASK_RETRY)
 def notifications_deliver() -> int:
     """Deliver pending outbox rows (e-mail and in-app). Idempotent; safe to run concurrently."""
     from pmflow.services.delivery import notifications_deliver_pending
@@ -25,7 +18,7 @@ def notifications_deliver() -> int:
     return notifications_deliver_pending()
 
 
-@shared_task(name="pmflow.reminders_sweep", **RETRY)
+@shared_task(name="pmflow.reminders_sweep", **TASK_RETRY)
 def reminders_sweep(today: str | None = None) -> int:
     """Daily (beat): write due / overdue / escalation reminders to the outbox; delivery is
     enqueued on commit. Does nothing on a non-working day. ``today`` (ISO date) is for reruns of a
@@ -37,7 +30,9 @@ def reminders_sweep(today: str | None = None) -> int:
     return sweep(today=dt.date.fromisoformat(today) if today else None)
 
 
-@shared_task(name="pmflow.notifications_send_digests", **{**RETRY, "autoretry_for": (*RETRY["autoretry_for"], IntegrityError)})
+@shared_task(
+    name="pmflow.notifications_send_digests", **{**TASK_RETRY, "autoretry_for": (*TASK_RETRY["autoretry_for"], IntegrityError)}
+)
 def notifications_send_digests() -> int:
     """Daily (beat, 18:00): one digest row per digest user, then deliver."""
     from pmflow.services.delivery import notifications_deliver_pending
@@ -49,7 +44,7 @@ def notifications_send_digests() -> int:
     return written
 
 
-@shared_task(name="pmflow.portfolio_changes_compact", **RETRY)
+@shared_task(name="pmflow.portfolio_changes_compact", **TASK_RETRY)
 def portfolio_changes_compact() -> int:
     """Every few minutes (beat): fold the recorded portfolio changes into the version's base count,
     so that reading the version stays a count over a few rows. Changes no version."""

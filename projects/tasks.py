@@ -6,19 +6,11 @@ because the recalculation only writes rows whose value changes."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+from pmflow.tasking import TASK_RETRY
 
 
-@shared_task(name="projects.task_list_recalculate", **RETRY)
+@shared_task(name="projects.task_list_recalculate", **TASK_RETRY)
 def task_list_recalculate(task_list_id: int) -> int:
     """Recalculate one key task list (enqueued on commit after any change to its tasks)."""
     from projects.services.task_status import task_statuses_recalculate
@@ -26,7 +18,7 @@ def task_list_recalculate(task_list_id: int) -> int:
     return task_statuses_recalculate(task_list_ids=[task_list_id])
 
 
-@shared_task(name="projects.tasks_recalculate_all", soft_time_limit=3000, time_limit=3300, **RETRY)
+@shared_task(name="projects.tasks_recalculate_all", soft_time_limit=3000, time_limit=3300, **TASK_RETRY)
 def tasks_recalculate_all() -> int:
     """Nightly: recalculate every list and project (dates move even when nobody edits)."""
     from projects.services.task_status import task_statuses_recalculate
