@@ -21,3 +21,9 @@ def date_parse(value: Any) -> dt.date:
         except ValueError:
             pass
     raise ValueError(_("日期格式无效，应为 YYYY-MM-DD。"))
+
+
+def iso_date(value: str) -> dt.date:
+    """``date_parse`` for a command-line option (``type=iso_date``): argparse turns its ValueError
+    into "invalid iso_date value" naming the option."""
+    return date_parse(value)

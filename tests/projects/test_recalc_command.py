@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from projects.models import Task, TaskStatus
 from tests.factories import TaskFactory
@@ -19,3 +21,9 @@ def test_recalculate_command(reference_data):
     assert "1 task statuses changed" in out.getvalue()
     call_command("recalculate", "--list", str(task.task_list_id), "--date", "2026-06-01", stdout=out)
     assert "0 task statuses changed" in out.getvalue()
+
+
+@pytest.mark.parametrize("command", ["recalculate", "send_reminders"])
+def test_a_bad_date_option_is_refused_naming_the_option(command):
+    with pytest.raises(CommandError, match="--date"):
+        call_command(command, "--date", "2026-13-01")

@@ -3,29 +3,23 @@ outbox in this process instead of waiting for a worker."""
 
 from __future__ import annotations
 
-import datetime as dt
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
+from pmflow.parsing import iso_date
 
 
 class Command(BaseCommand):
     help = "Write due / overdue / escalation reminders to the notification outbox (skipped on non-working days)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="sweep as of this date (YYYY-MM-DD); default today")
+        parser.add_argument("--date", type=iso_date, help="sweep as of this date (YYYY-MM-DD); default today")
         parser.add_argument("--deliver", action="store_true", help="also deliver pending notifications now")
 
     def handle(self, *args, **options):
         from pmflow.services.delivery import notifications_deliver_pending
         from pmflow.services.reminders import reminders_sweep
 
-        today = None
-        if options["date"]:
-            try:
-                today = dt.date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"--date: {exc}") from exc
-        offered = reminders_sweep(today=today)
+        offered = reminders_sweep(today=options["date"])
         self.stdout.write(f"{offered} reminders offered to the outbox (existing ones are kept once)")
         if options["deliver"]:
             self.stdout.write(f"{notifications_deliver_pending()} e-mails sent")
