@@ -103,14 +103,19 @@ def pm_team_create(
     return team
 
 
+def _team_locked(team_id: Any) -> PMTeam:
+    """The PM team, locked for this transaction; NotFound for an unknown or malformed id."""
+    try:
+        return PMTeam.objects.select_for_update().get(pk=team_id)
+    except (PMTeam.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
 def pm_team_member_add(*, actor: Any, team_id: Any, user: Any, role: str = PMTeamMembership.Role.MEMBER) -> PMTeamMembership:
     """Add ``user`` to a PM team with ``role`` (lead / member)."""
     _require_admin(actor)
     with transaction.atomic():
-        try:
-            team = PMTeam.objects.select_for_update().get(pk=team_id)
-        except (PMTeam.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
+        team = _team_locked(team_id)
         errors: dict[str, list[str]] = {}
         person = _user(user) if user not in (None, "") else None
         if person is None or not person.is_active:
@@ -131,10 +136,7 @@ def pm_team_lead_membership_ensure(*, actor: Any, team_id: Any) -> PMTeamMembers
     new or changed lead can act for the team at once). Idempotent."""
     _require_admin(actor)
     with transaction.atomic():
-        try:
-            team = PMTeam.objects.select_for_update().get(pk=team_id)
-        except (PMTeam.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
+        team = _team_locked(team_id)
         membership, created = PMTeamMembership.objects.get_or_create(
             team=team, user_id=team.lead_id, defaults={"role": PMTeamMembership.Role.LEAD}
         )
