@@ -15,7 +15,6 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -23,12 +22,15 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from pmflow.api.authentication import TokenAuthentication
 from pmflow.api.exceptions import api_exception_handler
+from pmflow.api.parsers import BoundedJSONParser
 from pmflow.api.settings import api_setting
 
 
 # --- error body -------------------------------------------------------------------------------------
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid | not_authenticated | forbidden | not_found | conflict | throttled | …")
+    code = serializers.CharField(
+        help_text="invalid | not_authenticated | forbidden | not_found | conflict | too_large | throttled | …"
+    )
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
@@ -45,6 +47,7 @@ ERROR_DESCRIPTIONS = {
     "405": "Method not allowed.",
     "406": "Not acceptable.",
     "409": "Conflict: the transition is not allowed from the current state, or was lost to a concurrent one.",
+    "413": "Request body larger than the server accepts (2.5 MB by default).",
     "415": "Unsupported media type (send JSON).",
     "429": "Too many requests.",
 }
@@ -62,6 +65,8 @@ class PmflowAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "404", "405", "406", "415", "429"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")
         return codes
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
@@ -210,7 +215,7 @@ class ApiViewMixin:
     authentication_classes = [TokenAuthentication, SessionAuthentication]  # ours: admin check in the token query
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]  # bounded depth; size bounded by DATA_UPLOAD_MAX_MEMORY_SIZE
     pagination_class = StrictPageNumberPagination
     throttle_classes = [WritesThrottle]
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]

@@ -3,8 +3,8 @@
     {"error": {"code": "<code>", "message": "<text>", "fields": {"<field>": ["<text>", ...]}}}
 
 ``code`` is one of: invalid (400), not_authenticated (401), forbidden (403), not_found (404),
-method_not_allowed (405), not_acceptable (406), conflict (409), unsupported_media_type (415),
-throttled (429). Services raise ``pmflow.errors.ApplicationError``; DRF and Django exceptions are
+method_not_allowed (405), not_acceptable (406), conflict (409), too_large (413),
+unsupported_media_type (415), throttled (429). Services raise ``pmflow.errors.ApplicationError``; DRF and Django exceptions are
 mapped here too, and database integrity / data errors never surface as a 500.
 """
 
@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -77,6 +79,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when the parser reads it; unhandled,
+        # that is Django's HTML 400 page.
+        set_rollback()
+        return Response(
+            error_body("too_large", _("请求体过大（超过 %(n)d 字节）。") % {"n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
         set_rollback()
         return Response(error_body("not_found", _("对象不存在或不可见。")), status=status.HTTP_404_NOT_FOUND)

@@ -255,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error body everywhere (docs/api.md); API views also set it on their base class.
     "EXCEPTION_HANDLER": "pmflow.api.exceptions.api_exception_handler",
+    # JSON with bounded nesting depth (pmflow/api/parsers.py); API views also set it on their base class.
+    "DEFAULT_PARSER_CLASSES": ["pmflow.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
