@@ -24,6 +24,7 @@ from milestones.models import (
     Scorecard,
     TrancheRelease,
 )
+from pmflow.api.base import object_list
 from pmflow.api.transitions import available_transitions_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
@@ -243,7 +244,7 @@ class GateScheduleSerializer(serializers.Serializer):
     quorum = serializers.IntegerField(min_value=1, max_value=100, required=False, default=3)
     milestone = id_field(required=False, allow_null=True, default=None)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
-    criteria = CriterionInputSerializer(many=True, required=False, allow_null=True, default=None, max_length=100)
+    criteria = object_list(CriterionInputSerializer(), required=False, allow_null=True, default=None, max_length=100)
 
 
 class ReviewerAssignSerializer(serializers.Serializer):
@@ -276,7 +277,7 @@ class ConditionInputSerializer(serializers.Serializer):
 class GateDecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     rationale = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
-    conditions = ConditionInputSerializer(many=True, required=False, allow_null=True, default=None, max_length=100)
+    conditions = object_list(ConditionInputSerializer(), required=False, allow_null=True, default=None, max_length=100)
     new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -279,6 +279,13 @@ class ApiReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             raise Http404
 
 
+def object_list(child: serializers.Serializer, **kwargs: Any) -> serializers.ListSerializer:
+    """A JSON array of ``child`` objects. ``allow_null`` (in ``kwargs``) lets the whole list be
+    ``null`` but never one of its items: DRF's ``many=True`` passes ``allow_null`` to the child as
+    well, so ``[null]`` got through validation and crashed the view (``dict(None)``)."""
+    return serializers.ListSerializer(child=child, **kwargs)
+
+
 def validated(serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Type-check a request body with ``serializer_class``; 400 naming the fields otherwise."""
     if not isinstance(data, dict):
