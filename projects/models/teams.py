@@ -22,6 +22,13 @@ class PMTeam(models.Model):
     non_consensus_quota = models.PositiveSmallIntegerField(
         _("每年非共识项目额度"), default=2, help_text=_("每个自然年可按非共识路径批准的项目数。")
     )
+    # DESIGN.md §1: the screening gate is scheduled by a programme admin, "or the PM-team lead where
+    # the admin allows" — this is that per-team permission (pmflow's own setting, default off).
+    lead_schedules_screening = models.BooleanField(
+        _("项目经理可安排立项评审"),
+        default=False,
+        help_text=_("开启后，本团队的项目经理可为本团队已提交的项目安排立项筛选评审并分配评审专家。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
