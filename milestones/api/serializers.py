@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from milestones.api.visibility import summary_for_reader
 from milestones.models import (
     Assessment,
     AssessmentRecommendation,
@@ -133,6 +134,15 @@ class ScorecardSerializer(serializers.ModelSerializer):
 
 
 class GateDecisionSerializer(serializers.ModelSerializer):
+    """``computed_summary`` without its per-reviewer part for a reader who may not see the gate's
+    scorecards (``visibility.decisions_for`` annotates ``scores_visible``; a row without the
+    annotation — the decision just recorded, answered to its chair — is shown whole)."""
+
+    def to_representation(self, instance: GateDecision) -> dict:
+        data = super().to_representation(instance)
+        data["computed_summary"] = summary_for_reader(data["computed_summary"], getattr(instance, "scores_visible", True))
+        return data
+
     class Meta:
         model = GateDecision
         fields = [

@@ -6,7 +6,7 @@ from typing import Any
 
 import django_filters as df
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, Case, CharField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema
@@ -103,6 +103,15 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: AuditEntry) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        body = data.get("data")
+        if isinstance(body, dict) and "summary" in body and not getattr(instance, "scores_visible", True):
+            from milestones.api.visibility import summary_for_reader
+
+            data["data"] = {**body, "summary": summary_for_reader(body["summary"], False)}
+        return data
+
     def get_object_type(self, obj: AuditEntry) -> str:
         ct = ContentType.objects.get_for_id(obj.content_type_id)  # cached by ContentType's manager
         return f"{ct.app_label}.{ct.model}"
@@ -150,7 +159,16 @@ def audit_entries_for(user: Any) -> QuerySet[AuditEntry]:
     for queryset, app_label, model in pairs:
         ct = ContentType.objects.get_by_natural_key(app_label, model)
         condition |= Q(content_type_id=ct.pk, object_id__in=ids(queryset))
-    return qs.filter(condition)
+    # A gate's decide row keeps the computed summary: its per-reviewer part only for readers of the
+    # gate's scorecards (as on /decisions/).
+    gate_ct = ContentType.objects.get_by_natural_key("milestones", "gatereview")
+    gate_id = Cast(OuterRef("object_id"), BigIntegerField())
+    scores_visible = Case(
+        When(content_type_id=gate_ct.pk, then=mv.reviewer_scores_visible(user, gate_id)),
+        default=Value(True),
+        output_field=BooleanField(),
+    )
+    return qs.filter(condition).annotate(scores_visible=scores_visible)
 
 
 class AuditEntryViewSet(ApiReadOnlyViewSet):
