@@ -9,6 +9,8 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in notifications and e-mails point here (pmflow.links); `make run PORT=8101` → :8101.
+SITE_URL ?= $(or $(PMFLOW_SITE_URL),http://$(HOST):$(PORT))
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/postgres
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
@@ -31,6 +33,7 @@ install-dev: $(DEV_STAMP)
 
 ## make run: embedded defaults (SQLite + filesystem broker): migrate, load data, start web + worker + beat.
 ## DATABASE_URL / CELERY_BROKER_URL in the environment point it at PostgreSQL / Redis instead.
+## HOST / PORT choose where it listens; links in e-mails use SITE_URL (default http://HOST:PORT).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
@@ -42,7 +45,7 @@ run: install
 	@$(PY) manage.py seed_demo --print-logins
 	@echo "Stop with Ctrl-C."
 	@echo ""
-	PMFLOW_PORT=$(PORT) PMFLOW_HOST=$(HOST) exec $(VENV)/bin/honcho -f Procfile.dev start
+	PMFLOW_PORT=$(PORT) PMFLOW_HOST=$(HOST) PMFLOW_SITE_URL=$(SITE_URL) exec $(VENV)/bin/honcho -f Procfile.dev start
 
 ## make test: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default 127.0.0.1).
 ## pytest's exit code is passed on; "no tests collected" (5) is reported and counts as a failure.

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from pmflow.links import object_path
 from pmflow.models import Notification, NotificationPreference
 
 
@@ -29,6 +30,7 @@ def notification_enqueue(
     if not people:
         return
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    url = url or object_path(obj, kind=kind)  # every notification links to its item
     prefs = dict(NotificationPreference.objects.filter(user__in=[p.pk for p in people]).values_list("user_id", "email_enabled"))
     rows = [
         Notification(

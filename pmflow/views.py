@@ -95,6 +95,14 @@ def lockout_response(
     return render(request, "registration/locked.html", {"cooloff_minutes": minutes}, status=429)
 
 
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico`` (asked for by browsers and tools that ignore ``<link rel=icon>``): the app's icon."""
+    from django.templatetags.static import static
+
+    return redirect(static("img/favicon.svg"))
+
+
 # --- notifications ----------------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -138,6 +146,25 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     return _after_read(request, row)
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to its item (marking it read): its stored link, else the item's page
+    found from the row's object; digests and items without a page lead to the inbox."""
+    from pmflow.links import object_path
+
+    try:
+        row = notification_mark_read(actor=request.user, notification_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    target = row.url
+    if not target:
+        model = row.content_type.model_class()
+        obj = model._default_manager.filter(pk=row.object_id).first() if model is not None else None
+        target = object_path(obj, kind=row.kind) if obj is not None else ""
+    return redirect(target or reverse("notifications"))
 
 
 @login_required

@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pmflow.links import item_path
 from pmflow.models import Notification, NotificationKind, NotificationPreference, User
 from pmflow.workdays import add_workdays, is_workday, workdays_between
 
@@ -83,9 +84,18 @@ def reminders_sweep(*, today: dt.date | None = None) -> int:
 
 
 def _row(
-    *, recipient_id: int, kind: str, ct: ContentType, object_id: int, key_date: dt.date, subject: str, body: str = ""
+    *,
+    recipient_id: int,
+    kind: str,
+    ct: ContentType,
+    object_id: int,
+    key_date: dt.date,
+    subject: str,
+    body: str = "",
+    project_id: int | None = None,
 ) -> Notification:
     return Notification(
+        url=item_path(f"{ct.app_label}.{ct.model}", pk=object_id, kind=kind, project_id=project_id),
         recipient_id=recipient_id,
         kind=kind,
         content_type=ct,
@@ -170,7 +180,16 @@ def _milestone_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt.date
     milestones = list(
         Milestone.objects.filter(status__in=MILESTONE_STATES, current_due__lte=horizon)
         .order_by()
-        .values("pk", "current_due", "sequence", "title", "project__code", "project__pm_team_id", "project__pm_team__lead_id")
+        .values(
+            "pk",
+            "project_id",
+            "current_due",
+            "sequence",
+            "title",
+            "project__code",
+            "project__pm_team_id",
+            "project__pm_team__lead_id",
+        )
     )
     if not milestones:
         return []
@@ -194,6 +213,7 @@ def _milestone_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt.date
                         kind=K.MILESTONE_OVERDUE,
                         ct=ct,
                         object_id=m["pk"],
+                        project_id=m["project_id"],
                         key_date=due,
                         subject=_("里程碑 %(ms)s 已逾期（截止日 %(due)s）。") % {"ms": label, "due": due},
                     )
@@ -204,6 +224,7 @@ def _milestone_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt.date
                     kind=K.MILESTONE_ESCALATION,
                     ct=ct,
                     object_id=m["pk"],
+                    project_id=m["project_id"],
                     key_date=due,
                     subject=_("里程碑逾期升级：%(ms)s 已逾期（截止日 %(due)s），请项目经理跟进。") % {"ms": label, "due": due},
                 )
@@ -217,6 +238,7 @@ def _milestone_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt.date
                         kind=K.MILESTONE_DUE,
                         ct=ct,
                         object_id=m["pk"],
+                        project_id=m["project_id"],
                         key_date=add_workdays(due, -_stage(left)),
                         subject=_("里程碑 %(ms)s 将于 %(due)s 到期（剩余 %(left)s 个工作日）。")
                         % {"ms": label, "due": due, "left": left},

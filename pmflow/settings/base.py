@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Under DEBUG (make run) the app's own 404 / 500 pages, not Django's debug pages.
+    "pmflow.middleware.FriendlyErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "pmflow.urls"
@@ -242,7 +244,10 @@ PMFLOW = {
     "NON_CONSENSUS_SPREAD_THRESHOLD": env_int("PMFLOW_NON_CONSENSUS_SPREAD_THRESHOLD", 20),
     "GATE_REVIEW_WORKDAYS": 10,
     "REMINDER_WORKDAYS": (3, 1),
+    # Base of every link in notifications and e-mails (pmflow.links); `make run` sets it from HOST/PORT.
     "SITE_URL": env("PMFLOW_SITE_URL", "http://127.0.0.1:8000"),
+    # PMFLOW_DEBUG_PAGES=1: Django's debug 404 / 500 pages under DEBUG instead of the app's own.
+    "DEBUG_PAGES": env_bool("PMFLOW_DEBUG_PAGES", False),
 }
 
 # --- REST framework and OpenAPI ---
