@@ -9,6 +9,11 @@ if env_bool("PMFLOW_USE_TEST_DB", False):
     # A Celery worker started by the tests (tests/worker.py) must use the test database itself,
     # not the database pytest-django derives it from.
     DATABASES["default"]["NAME"] = DATABASES["default"]["TEST"]["NAME"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The audit table refuses TRUNCATE (pmflow/migrations/0101) unless the connection allows it;
+    # Django's flush between transactional tests is one TRUNCATE of every table.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (_options.get("options", "") + " -c pmflow.audit_truncate=allow").strip()
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(CELERY_BROKER_URL)
