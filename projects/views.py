@@ -35,6 +35,7 @@ from projects.selectors.dashboard import (
     project_page,
     request_roles,
 )
+from projects.selectors.next_step import project_next_steps
 from projects.selectors.projects import plan_baseline_and_current, plan_diff, project_get_visible, projects_visible_to
 
 PAGE_SIZE = 25
@@ -157,6 +158,7 @@ def _detail_context(request: HttpRequest, project: Project, **extra: Any) -> dic
         project_audit(project, page, actor_id=actor_id, date_from=date_from, date_to=date_to), AUDIT_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     user = request.user
+    available = transitions_available(project, user)
     transitions = [
         {
             "name": name,
@@ -164,12 +166,14 @@ def _detail_context(request: HttpRequest, project: Project, **extra: Any) -> dic
             "reason_required": name in Project.REASON_REQUIRED,
             "danger": name in ("terminate", "reject", "suspend"),
         }
-        for name in transitions_available(project, user)
+        for name in available
     ]
+    next_steps = project_next_steps(project, page, user, transitions=available, has_plan=current is not None)
     can_edit = user.has_perm("projects.edit_project", project)
     context = {
         "project": project,
         "pg": page,
+        "next": next_steps,
         "transitions": transitions,
         "baseline": baseline,
         "current": current,
