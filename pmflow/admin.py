@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pmflow.admin_fsm import ProgrammeAdminAccessMixin, ReadOnlyAdminMixin
-from pmflow.models import AuditEntry, Notification, NotificationPreference, Organisation, User
+from pmflow.models import AuditEntry, Notification, NotificationPreference, NotificationStatus, Organisation, User
 
 admin.site.site_header = _("未来产业项目经理团队管理平台")
 admin.site.site_title = _("pmflow 管理")
@@ -115,14 +115,47 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return bool(is_programme_admin(request.user)) or super().has_view_permission(request, obj)
 
 
+class DeliveryTroubleFilter(admin.SimpleListFilter):
+    """Rows that need an admin's eye: refused for good (``failed``), or still being retried after
+    more than DELIVERY_ALERT_AFTER (the mail server has been failing for a while)."""
+
+    title = _("发送问题")
+    parameter_name = "trouble"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("failed", _("发送失败")), ("retrying", _("重试超过 1 小时"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        from django.utils import timezone
+
+        from pmflow.services.delivery import delivery_setting
+
+        if self.value() == "failed":
+            return queryset.filter(status=NotificationStatus.FAILED)
+        if self.value() == "retrying":
+            since = timezone.now() - delivery_setting("DELIVERY_ALERT_AFTER")
+            return queryset.filter(
+                status__in=(NotificationStatus.PENDING, NotificationStatus.SENDING), first_failed_at__lte=since
+            )
+        return queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ProgrammeAdminAccessMixin, admin.ModelAdmin):
-    list_display = ("created_at", "recipient", "kind", "subject", "status", "attempts", "due_date", "sent_at")
-    list_filter = ("kind", "status", "send_email")
+    list_display = ("created_at", "recipient", "kind", "subject", "status", "attempts", "due_date", "sent_at", "last_error")
+    list_filter = (DeliveryTroubleFilter, "kind", "status", "send_email")
     search_fields = ("subject", "recipient__username", "recipient__display_name")
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient",)
-    readonly_fields = ("created_at", "sent_at", "read_at", "attempts", "last_error")
+    readonly_fields = ("created_at", "sent_at", "read_at", "attempts", "last_error", "claimed_at", "first_failed_at")
+    actions = ("retry_failed",)
+
+    @admin.action(description=_("重新发送所选的发送失败通知"))
+    def retry_failed(self, request: HttpRequest, queryset: Any) -> None:
+        from pmflow.services.delivery import notifications_retry
+
+        count = notifications_retry(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("已重新排队 %(count)s 条通知。") % {"count": count})
 
 
 @admin.register(NotificationPreference)

@@ -90,10 +90,12 @@ class NotificationKind(models.TextChoices):
     ASSESSMENT_OPEN = "assessment_open", _("评估开始")
     TASK_CONDITION = "task_condition", _("整改条件任务")
     DIGEST = "digest", _("每日摘要")
+    DELIVERY_DELAYED = "delivery_delayed", _("邮件发送受阻")
 
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
     DIGESTED = "digested", _("已并入摘要")
@@ -120,6 +122,11 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    # Delivery bookkeeping (pmflow/services/delivery.py): when a worker claimed the row for its SMTP
+    # call (a ``sending`` row older than the timeout is retried), and when sending first failed
+    # (transient failures are retried for a window counted from here).
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    first_failed_at = models.DateTimeField(_("首次失败时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -3,24 +3,34 @@
 Every outbox row is an in-app notification from the moment it is written (``read_at`` marks it
 read). Delivery decides what happens to its e-mail:
 
-* ``pending`` rows are claimed in batches with ``SELECT … FOR UPDATE SKIP LOCKED``: two deliveries
-  running at once (two beat ticks, a retried task) claim disjoint rows, so each row is mailed once;
 * no e-mail wanted (row says no, the user turned e-mail off, or has no address) → ``skipped``;
 * the user chose the daily digest → ``digested``; ``notifications_send_digests`` later writes ONE
   digest row per user and day (unique key: recipient, DIGEST, the user, the date) listing them;
-* otherwise the mail goes through Django's e-mail backend (SMTP in production) → ``sent`` with
-  ``sent_at``; a failed send increments ``attempts``, keeps ``last_error`` and schedules
-  ``next_attempt_at`` with exponential backoff; after MAX_ATTEMPTS the row is ``failed``. Failed
-  rows stay in the inbox and in admin, and can be retried by setting them back to pending.
+* otherwise the row is **claimed on its own** — ``UPDATE … SET status = 'sending', claimed_at = now
+  WHERE id = … AND status = 'pending'`` commits before the SMTP call (two deliveries running at
+  once cannot both claim it) — mailed, and marked ``sent`` in a commit right after the server
+  accepted it. A worker killed mid-run therefore repeats at most the one message in flight: its row
+  stays ``sending`` and is claimed again once ``claimed_at`` is older than
+  ``PMFLOW["DELIVERY_SENDING_TIMEOUT"]`` (longer than any task may run, so never while in flight).
 
-The send happens while the row lock is held and the row is marked in the same transaction: a crash
-between the SMTP answer and the commit can repeat a mail (at-least-once), never lose one.
+Failures:
+
+* **permanent** — the server refuses the recipient with a 5xx at RCPT (``SMTPRecipientsRefused``)
+  or the address cannot be written: the row is ``failed`` at once, listed for admins in Django
+  admin with a one-click retry (``notifications_retry``);
+* **transient** — anything else (connection refused, timeouts, 4xx, 5xx at connect or DATA): the
+  row stays ``pending`` with ``next_attempt_at`` on a capped exponential backoff (1, 2, 4 … minutes,
+  at most ``DELIVERY_BACKOFF_MAX``), for ``DELIVERY_RETRY_WINDOW`` (3 days) from its first failure;
+  only then is it ``failed``. A failure to talk to the server ends the run (the next tick tries
+  again) instead of trying every row against a server that is down. Once a row has been failing
+  for ``DELIVERY_ALERT_AFTER`` (1 hour), programme admins get an in-app alert (once a day).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from typing import Any
 
 from django.conf import settings
@@ -37,20 +47,43 @@ from pmflow.models import Notification, NotificationKind, NotificationPreference
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
-MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 60
-BACKOFF_MAX_SECONDS = 6 * 3600
 
 St = NotificationStatus
 
+#: delivery settings (seconds), overridable in settings.PMFLOW
+DELIVERY_DEFAULTS = {
+    "DELIVERY_SENDING_TIMEOUT": 600,  # > CELERY_TASK_TIME_LIMIT: a ``sending`` row this old is dead
+    "DELIVERY_RETRY_WINDOW": 3 * 24 * 3600,
+    "DELIVERY_BACKOFF_MAX": 30 * 60,
+    "DELIVERY_ALERT_AFTER": 3600,
+}
+
+
+def delivery_setting(name: str) -> dt.timedelta:
+    return dt.timedelta(seconds=float(settings.PMFLOW.get(name, DELIVERY_DEFAULTS[name])))
+
 
 def backoff_delay(attempts: int) -> dt.timedelta:
-    """Wait before attempt ``attempts + 1``: 1, 2, 4, 8 … minutes, at most 6 hours."""
-    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+    """Wait before attempt ``attempts + 1``: 1, 2, 4, 8 … minutes, at most DELIVERY_BACKOFF_MAX."""
+    cap = delivery_setting("DELIVERY_BACKOFF_MAX").total_seconds()
+    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** min(max(attempts - 1, 0), 30), cap))
+
+
+def failure_is_permanent(exc: BaseException) -> bool:
+    """Only a refusal of the recipient itself (5xx at RCPT) or an address that cannot be written is
+    permanent; connection trouble, timeouts, 4xx and 5xx at connect or DATA are worth retrying."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(500 <= int(code) < 600 for code in codes)
+    return isinstance(exc, ValueError)  # Django: "Invalid address" (also UnicodeError)
 
 
 def _due_filter(now: dt.datetime) -> Q:
-    return Q(status=St.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    """Rows a delivery may claim at ``now``: pending and due, or ``sending`` but abandoned."""
+    pending = Q(status=St.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    abandoned = Q(status=St.SENDING, claimed_at__lt=now - delivery_setting("DELIVERY_SENDING_TIMEOUT"))
+    return pending | abandoned
 
 
 def _absolute(url: str) -> str:
@@ -70,90 +103,161 @@ def _message(row: Notification, connection: Any) -> EmailMessage:
 
 
 def notifications_deliver_pending(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Deliver every pending outbox row that is due; returns the number of e-mails sent.
-    Safe to run concurrently and repeatedly (idempotent)."""
+    """Deliver every outbox row that is due; returns the number of e-mails sent. Safe to run
+    concurrently and repeatedly: each row is claimed on its own before its SMTP call.
+    ``now`` is the run's clock (tests move it to simulate time passing)."""
     sent_total = 0
     while True:
-        sent, claimed = _deliver_batch(now=now or timezone.now(), batch_size=batch_size)
+        sent, complete = _deliver_batch(now=now or timezone.now(), batch_size=batch_size)
         sent_total += sent
-        if claimed < batch_size:
+        if not complete:
             return sent_total
 
 
-def _deliver_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int]:
-    with transaction.atomic():
-        rows = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(_due_filter(now))
-            .select_related("recipient")
-            .order_by("id")[:batch_size]
-        )
-        if not rows:
-            return 0, 0
-        prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in={r.recipient_id for r in rows})}
-        skipped, digested, to_send = [], [], []
-        for row in rows:
-            pref = prefs.get(row.recipient_id)
-            email_on = row.send_email and bool(row.recipient.email) and row.recipient.is_active
-            if pref is not None and not pref.email_enabled:
-                email_on = False
-            if not email_on:
-                skipped.append(row.pk)
-            elif pref is not None and pref.daily_digest and row.kind != NotificationKind.DIGEST:
-                digested.append(row.pk)
-            else:
-                to_send.append(row)
-        if skipped:
-            Notification.objects.filter(pk__in=skipped).update(status=St.SKIPPED)
-        if digested:
-            Notification.objects.filter(pk__in=digested).update(status=St.DIGESTED)
-        sent_ids: list[int] = []
-        if to_send:
-            sent_ids = _send(to_send)
-        if sent_ids:
-            Notification.objects.filter(pk__in=sent_ids).update(
-                status=St.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="", next_attempt_at=None
-            )
-    return len(sent_ids), len(rows)
+def _deliver_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, bool]:
+    """One batch. Returns (mails sent, whether another batch may be due)."""
+    rows = list(Notification.objects.filter(_due_filter(now)).select_related("recipient").order_by("id")[:batch_size])
+    if not rows:
+        return 0, False
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in={r.recipient_id for r in rows})}
+    skipped, digested, to_send = [], [], []
+    for row in rows:
+        pref = prefs.get(row.recipient_id)
+        email_on = row.send_email and bool(row.recipient.email) and row.recipient.is_active
+        if pref is not None and not pref.email_enabled:
+            email_on = False
+        if not email_on:
+            skipped.append(row.pk)
+        elif pref is not None and pref.daily_digest and row.kind != NotificationKind.DIGEST:
+            digested.append(row.pk)
+        else:
+            to_send.append(row)
+    if skipped:
+        Notification.objects.filter(_due_filter(now), pk__in=skipped).update(status=St.SKIPPED)
+    if digested:
+        Notification.objects.filter(_due_filter(now), pk__in=digested).update(status=St.DIGESTED)
+    sent, server_ok = _send(to_send, now=now)
+    if not server_ok:
+        notifications_alert_delayed(now=now)
+    return sent, server_ok and len(rows) == batch_size
 
 
-def _send(rows: list[Notification]) -> list[int]:
-    """Send each row's mail over one backend connection; record failures on their rows. Returns
-    the ids sent. Precondition: the caller holds the rows' locks."""
-    sent: list[int] = []
+def _claim(row: Notification, now: dt.datetime) -> bool:
+    """Mark the row ``sending`` (committed at once, before the SMTP call); False when another
+    delivery claimed it first. One statement: a concurrent claimer waits on the row lock and then
+    finds the row no longer matches."""
+    claimed = Notification.objects.filter(_due_filter(now), pk=row.pk).update(
+        status=St.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def _send(rows: list[Notification], *, now: dt.datetime) -> tuple[int, bool]:
+    """Claim, send and mark each row over one backend connection (opened on the first claim).
+    Returns (mails sent, whether the server could be used); a transient failure ends the run."""
+    sent = 0
+    connection = None
     try:
-        connection = get_connection(fail_silently=False)
-        connection.open()
-    except Exception as exc:  # noqa: BLE001 - any backend failure is recorded on the rows and retried
         for row in rows:
-            _record_failure(row, exc)
-        return sent
-    try:
-        for row in rows:
+            if not _claim(row, now):
+                continue
             try:
+                if connection is None:
+                    connection = get_connection(fail_silently=False)
+                    connection.open()
                 _message(row, connection).send(fail_silently=False)
-            except Exception as exc:  # noqa: BLE001 - one bad address must not stop the batch
-                _record_failure(row, exc)
+            except Exception as exc:  # noqa: BLE001 - every backend failure is classified and recorded
+                permanent = failure_is_permanent(exc)
+                _record_failure(row, exc, now=now, permanent=permanent)
+                if permanent or isinstance(exc, smtplib.SMTPRecipientsRefused):
+                    continue  # the server is fine; only this recipient is refused
+                return sent, False
             else:
-                sent.append(row.pk)
+                # Committed right after the server accepted the mail: a crash from here on cannot
+                # repeat it.
+                Notification.objects.filter(pk=row.pk, status=St.SENDING).update(
+                    status=St.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+                )
+                sent += 1
     finally:
-        try:
-            connection.close()
-        except Exception:
-            logger.warning("closing the e-mail connection failed", exc_info=True)
-    return sent
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                logger.warning("closing the e-mail connection failed", exc_info=True)
+    return sent, True
 
 
-def _record_failure(row: Notification, exc: Exception) -> None:
+def _record_failure(row: Notification, exc: BaseException, *, now: dt.datetime, permanent: bool) -> None:
+    """Record a failed attempt of a row this delivery claimed (``attempts`` counted at the claim)."""
     attempts = row.attempts + 1
-    failed = attempts >= MAX_ATTEMPTS
-    logger.warning("notification %s: send attempt %s failed: %s", row.pk, attempts, exc)
-    Notification.objects.filter(pk=row.pk).update(
-        attempts=attempts,
-        last_error=f"{type(exc).__name__}: {exc}"[:2000],
-        next_attempt_at=None if failed else timezone.now() + backoff_delay(attempts),
+    first_failed = row.first_failed_at or now
+    next_attempt = now + backoff_delay(attempts)
+    expired = next_attempt > first_failed + delivery_setting("DELIVERY_RETRY_WINDOW")
+    failed = permanent or expired
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if expired and not permanent:
+        error = _("重试期已过，放弃发送。") + " " + error
+    logger.warning("notification %s: send attempt %s failed (%s): %s", row.pk, attempts, "final" if failed else "retry", exc)
+    Notification.objects.filter(pk=row.pk, status=St.SENDING).update(
+        last_error=error,
+        first_failed_at=first_failed,
+        next_attempt_at=None if failed else next_attempt,
         status=St.FAILED if failed else St.PENDING,
     )
+
+
+def _programme_admins() -> list[User]:
+    from pmflow.rules import PROGRAMME_ADMIN_GROUP
+
+    return list(User.objects.filter(Q(groups__name=PROGRAMME_ADMIN_GROUP) | Q(is_superuser=True), is_active=True).distinct())
+
+
+def notifications_alert_delayed(*, now: dt.datetime | None = None) -> int:
+    """If e-mail has been failing for longer than DELIVERY_ALERT_AFTER, tell every programme admin
+    in the app (not by mail: mail is what fails), at most once a day (unique key: admin, kind,
+    the admin, the date). Returns the number of rows still waiting that long."""
+    now = now or timezone.now()
+    waiting = Notification.objects.filter(
+        status__in=(St.PENDING, St.SENDING), first_failed_at__lte=now - delivery_setting("DELIVERY_ALERT_AFTER")
+    ).count()
+    if not waiting:
+        return 0
+    admins = _programme_admins()
+    if admins:
+        user_ct = ContentType.objects.get_for_model(User)
+        day = timezone.localdate(now)
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=admin,
+                    kind=NotificationKind.DELIVERY_DELAYED,
+                    content_type=user_ct,
+                    object_id=str(admin.pk),
+                    due_date=day,
+                    subject=_("邮件发送受阻：%(count)s 条通知已超过 1 小时未能发出，请检查邮件服务器。") % {"count": waiting},
+                    url="/admin/pmflow/notification/?status__exact=pending",
+                    send_email=False,
+                )
+                for admin in admins
+            ],
+            ignore_conflicts=True,
+        )
+    return waiting
+
+
+def notifications_retry(*, notification_ids: list[int]) -> int:
+    """Put failed rows back in the queue (admin action); returns how many. Their retry window
+    starts again; delivery is asked for on commit."""
+    with transaction.atomic():
+        count = Notification.objects.filter(pk__in=notification_ids, status=St.FAILED).update(
+            status=St.PENDING, next_attempt_at=None, first_failed_at=None, claimed_at=None
+        )
+        if count:
+            from pmflow.notifications import notifications_deliver_on_commit
+
+            notifications_deliver_on_commit()
+    return count
 
 
 def notifications_send_digests(*, today: dt.date | None = None) -> int:

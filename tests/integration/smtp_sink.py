@@ -1,4 +1,8 @@
-"""A tiny SMTP server for tests: accepts every message on 127.0.0.1 and keeps it in memory."""
+"""A tiny SMTP server for tests: accepts every message on 127.0.0.1 and keeps it in memory.
+
+``refuse``: recipient address → the reply to its RCPT (e.g. ``"550 5.1.1 no such user"``);
+``delay``: seconds the server waits before accepting each message (so a test can kill a worker
+in the middle of a batch); ``port``: a fixed port to (re)start on (an SMTP server coming back)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import email
 import email.policy
 import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 
 
@@ -22,6 +27,9 @@ class SMTPSink:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: socketserver.ThreadingTCPServer | None = None
+    refuse: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    fixed_port: int = 0
 
     @property
     def port(self) -> int:
@@ -56,8 +64,12 @@ class SMTPSink:
                         sender, recipients = line.split(":", 1)[1].strip(), []
                         self.reply("250 OK")
                     elif verb == "RCPT":
-                        recipients.append(line.split(":", 1)[1].strip().strip("<>"))
-                        self.reply("250 OK")
+                        address = line.split(":", 1)[1].strip().strip("<>")
+                        if address in sink.refuse:
+                            self.reply(sink.refuse[address])
+                        else:
+                            recipients.append(address)
+                            self.reply("250 OK")
                     elif verb == "DATA":
                         self.reply("354 end with .")
                         data = []
@@ -68,6 +80,8 @@ class SMTPSink:
                             data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                         msg = email.message_from_bytes(b"".join(data), policy=email.policy.default)
                         body = msg.get_body(preferencelist=("plain",))
+                        if sink.delay:
+                            time.sleep(sink.delay)
                         with sink.lock:
                             sink.messages.append(
                                 Received(sender, list(recipients), str(msg["subject"]), body.get_content() if body else "")
@@ -79,7 +93,10 @@ class SMTPSink:
                     else:  # RSET, NOOP, …
                         self.reply("250 OK")
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True  # the same port again right after stop(): the server is back
+
+        self.server = Server(("127.0.0.1", self.fixed_port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
