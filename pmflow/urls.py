@@ -1,7 +1,9 @@
-"""Root URLs: admin, web UI, REST API and its schema."""
+"""Root URLs: admin, web UI, REST API and its schema.
 
-from django.conf import settings
-from django.conf.urls.static import static
+Nothing is served from ``MEDIA_ROOT``: uploaded evidence is private and read back only through
+``milestones:evidence_download`` (which checks who may see it), so there is no ``static(MEDIA_URL)``
+route, not even under DEBUG."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,5 +12,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("pmflow.web_urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -169,23 +171,41 @@ class Milestone(ConcurrentTransitionMixin, models.Model):
 
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
-    return f"evidence/{instance.milestone.project_id}/{instance.milestone_id}/{filename}"
+    """An unguessable storage name that tells nothing about the project, the milestone or the file
+    (the original name is kept in ``original_name`` and given back only on download). Evidence is
+    never served from a public URL: only ``milestones:evidence_download`` reads it."""
+    return f"evidence/{secrets.token_hex(2)}/{secrets.token_urlsafe(32)}"
+
+
+class EvidenceKind(models.TextChoices):
+    REPORT = "report", _("报告")
+    TEST_RESULT = "test_result", _("测试结果")
+    PHOTO = "photo", _("照片")
+    DATA = "data", _("数据")
+    OTHER = "other", _("其他")
 
 
 class Evidence(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("里程碑"))
-    file = models.FileField(_("附件"), upload_to=evidence_upload_to)
+    title = models.CharField(_("标题"), max_length=200, default="")
+    kind = models.CharField(_("类别"), max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.REPORT)
+    file = models.FileField(_("附件"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=255, default="")
+    content_type = models.CharField(_("文件类型"), max_length=100, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
     description = models.CharField(_("说明"), max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
-        ordering = ["milestone", "uploaded_at"]
+        ordering = ["milestone", "uploaded_at", "id"]
 
     def __str__(self) -> str:
-        return self.description or self.file.name
+        return self.title or self.original_name or self.description or str(self.pk)
 
 
 class TrancheRelease(models.Model):
