@@ -5,7 +5,14 @@ from __future__ import annotations
 import rules
 
 from pmflow.rules import is_programme_admin
-from projects.rules import can_view_project, is_pm_team_lead, is_pm_team_member, is_project_gate_chair, is_project_lead
+from projects.rules import (
+    can_view_project,
+    is_pm_team_lead,
+    is_pm_team_member,
+    is_project_gate_chair,
+    is_project_lead,
+    is_screening_scheduling_lead,
+)
 
 
 @rules.predicate
@@ -72,3 +79,9 @@ def changes_project_state(user, change_request) -> bool:
 rules.add_perm("milestones.apply_change_request", is_programme_admin | (is_project_gate_chair & ~changes_project_state))
 rules.add_perm("milestones.assess_project", is_programme_admin | is_pm_team_member)
 rules.add_perm("milestones.endorse_non_consensus", is_pm_team_lead)
+
+
+# Scheduling the screening gate and choosing its reviewers (DESIGN.md §1): a programme admin, or the
+# PM-team lead where the admin allows. A gate's reviewers are also assigned by its chair.
+rules.add_perm("milestones.schedule_screening", is_programme_admin | is_screening_scheduling_lead)
+rules.add_perm("milestones.assign_reviewers", is_programme_admin | is_gate_chair | is_screening_scheduling_lead)

@@ -171,6 +171,7 @@ class ProjectAdminForm(forms.ModelForm):
 @admin.register(Project)
 class ProjectAdmin(FSMTransitionAdminMixin, PmflowAdmin):
     form = ProjectAdminForm
+    change_form_template = "admin/projects/project/change_form.html"  # + a link to schedule screening
     list_display = (
         "code",
         "title",

@@ -95,6 +95,25 @@ def is_final_gate_chair(user, obj) -> bool:
     return project.gate_reviews.filter(Q(kind="final") | Q(milestone__is_final=True), chair_id=user.pk).exists()
 
 
+@rules.predicate
+def is_screening_scheduling_lead(user, obj) -> bool:
+    """The PM-team lead of ``obj``'s project (a project, or a gate review: then only a screening
+    gate), where the programme admin has allowed that team's lead to schedule screening gates
+    (``PMTeam.lead_schedules_screening``)."""
+    if obj is None or not user.is_authenticated:
+        return False
+    if getattr(obj, "kind", "screening") != "screening":
+        return False
+    project = obj if hasattr(obj, "pm_team_id") and hasattr(obj, "lead_id") else getattr(obj, "project", None)
+    if project is None:
+        return False
+    from projects.models import PMTeamMembership
+
+    return PMTeamMembership.objects.filter(
+        team_id=project.pm_team_id, user_id=user.pk, role=PMTeamMembership.Role.LEAD, team__lead_schedules_screening=True
+    ).exists()
+
+
 can_view_project = is_programme_admin | is_pm_team_member | is_project_lead | is_project_gate_chair | is_project_reviewer
 
 # Who may move a project (DESIGN.md §1, §3): PM-team members draft and submit their own projects
@@ -105,7 +124,7 @@ can_view_project = is_programme_admin | is_pm_team_member | is_project_lead | is
 rules.add_perm("projects.view_project", can_view_project)
 rules.add_perm("projects.edit_project", is_programme_admin | is_pm_team_member)
 rules.add_perm("projects.submit_project", is_pm_team_member)
-rules.add_perm("projects.screen_project", is_programme_admin | is_screening_chair)
+rules.add_perm("projects.screen_project", is_programme_admin | is_screening_chair | is_screening_scheduling_lead)
 rules.add_perm("projects.decide_screening", is_programme_admin | is_screening_chair)
 rules.add_perm("projects.activate_project", is_programme_admin | is_pm_team_member)
 rules.add_perm("projects.suspend_project", is_programme_admin)

@@ -36,6 +36,7 @@ from milestones.models import (
     Scorecard,
 )
 from milestones.selectors.gates import must_meet_failed_ids, weighted_score_of
+from milestones.selectors.scheduling import conflict_facts, reviewer_conflict
 from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
@@ -44,7 +45,7 @@ from pmflow.parsing import date_parse
 from pmflow.rules import is_programme_admin
 from pmflow.transitions import transition_run
 from pmflow.workdays import add_workdays
-from projects.models import PMTeamMembership, Project, ProjectState
+from projects.models import Project, ProjectState
 from projects.services.projects import project_transition
 
 ACTIVE_GATE_STATES = (GateState.SCHEDULED, GateState.OPEN, GateState.CLOSED)
@@ -194,7 +195,8 @@ def gate_schedule(
     due_date: dt.date | None = None,
     criteria: list[dict[str, Any]] | None = None,
 ) -> GateReview:
-    """Schedule a gate review chaired by the committee's chair. Programme admins or that chair.
+    """Schedule a gate review chaired by the committee's chair. Programme admins or that chair; a
+    screening gate also the project's PM-team lead where allowed (``milestones.schedule_screening``).
 
     - ``screening``: the project must be ``submitted`` (it moves to ``screening`` in the same
       transaction) or already in ``screening`` without another active screening gate.
@@ -209,13 +211,18 @@ def gate_schedule(
     if kind not in GateKind.values:
         raise InvalidInput(fields={"kind": [_("未知的评审类型。")]})
     committee = _committee(committee_id)
-    if not (is_programme_admin(actor) or committee.chair_id == actor.pk):
+    # A screening gate may also be scheduled by the project's PM-team lead where the programme admin
+    # allows it (PMTeam.lead_schedules_screening; DESIGN.md §1), checked once the project is read.
+    by_committee = is_programme_admin(actor) or committee.chair_id == actor.pk
+    if not by_committee and kind != GateKind.SCREENING:
         raise Forbidden(_("只有管理员或该评审委员会主任可以安排关口评审。"))
     with transaction.atomic():
         try:
             project = Project.objects.select_for_update().get(pk=project_id)
         except (Project.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
+        if not by_committee and not actor.has_perm("milestones.schedule_screening", project):
+            raise Forbidden(_("只有管理员或该评审委员会主任可以安排关口评审。"))
         milestone = None
         active = GateReview.objects.filter(project=project, status__in=ACTIVE_GATE_STATES)
         if kind == GateKind.SCREENING:
@@ -309,7 +316,8 @@ def gate_cancel(*, actor: Any, gate_id: Any, reason: str) -> GateReview:
 
 # --- reviewers -----------------------------------------------------------------------------------
 def gate_assign_reviewer(*, actor: Any, gate_id: Any, reviewer_id: Any) -> ReviewerAssignment:
-    """Assign a reviewer (chair or admin) to a scheduled or open gate and notify them.
+    """Assign a reviewer (chair or admin; at a screening gate also the PM-team lead where allowed,
+    ``milestones.assign_reviewers``) to a scheduled or open gate and notify them.
 
     Refused (InvalidInput on ``reviewer``) for someone from the project's performer organisation,
     a member of the project's PM team, the project lead, the chair, or an inactive user.
@@ -321,25 +329,14 @@ def gate_assign_reviewer(*, actor: Any, gate_id: Any, reviewer_id: Any) -> Revie
             gate = GateReview.objects.select_for_update(of=("self",)).select_related("project").get(pk=gate_id)
         except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound() from exc
-        if not actor.has_perm("milestones.chair_gate", gate):
+        if not actor.has_perm("milestones.assign_reviewers", gate):
             raise Forbidden(_("只有评审委员会主任或管理员可以分配评审专家。"))
         if gate.status not in (GateState.SCHEDULED, GateState.OPEN):
             raise Conflict(_("评分已截止或评审已结束，不能再分配专家。"), extra={"state": gate.status})
         reviewer = reviewer_id if isinstance(reviewer_id, User) else User.objects.filter(pk=reviewer_id).first()
         project = gate.project
-        problem = None
-        if reviewer is None or not reviewer.is_active:
-            problem = _("评审专家不存在或已停用。")
-        elif reviewer.organisation_id is not None and reviewer.organisation_id == project.performer_id:
-            problem = _("评审专家来自项目承担单位，存在利益冲突，不能分配。")
-        elif PMTeamMembership.objects.filter(team_id=project.pm_team_id, user_id=reviewer.pk).exists():
-            problem = _("评审专家是该项目的项目经理团队成员，不能分配。")
-        elif reviewer.pk == project.lead_id:
-            problem = _("项目负责人不能评审本项目。")
-        elif reviewer.pk == gate.chair_id:
-            problem = _("评审委员会主任不能同时担任本次评审的专家。")
-        elif ReviewerAssignment.objects.filter(gate=gate, reviewer=reviewer).exists():
-            problem = _("该专家已被分配到本次评审。")
+        # the one conflict rule, shared with the bulk assignment and the assignment page
+        problem = reviewer_conflict(conflict_facts(gate), reviewer)
         if problem:
             raise InvalidInput(problem, fields={"reviewer": [problem]})
         assignment = ReviewerAssignment.objects.create(gate=gate, reviewer=reviewer)

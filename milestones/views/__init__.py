@@ -12,6 +12,7 @@ from milestones.views.changes import (
     change_request_transition,
 )
 from milestones.views.reviewer import review_declare, review_gate, review_scorecard, reviewer_inbox
+from milestones.views.scheduling import gate_assign_reviewers_view, gate_schedule_view, gate_schedule_workdays
 
 __all__ = [
     "assessment_form",
@@ -22,8 +23,11 @@ __all__ = [
     "change_request_new",
     "change_request_preview_view",
     "change_request_transition",
+    "gate_assign_reviewers_view",
     "gate_decide_view",
     "gate_detail",
+    "gate_schedule_view",
+    "gate_schedule_workdays",
     "gate_transition",
     "non_consensus_approve_view",
     "review_declare",
