@@ -30,7 +30,7 @@ def _form_data(team, **overrides):
         "pm_team": team.code,
         "performer": org.pk,
         "lead": lead.username,
-        "budget": "12000000",
+        "budget": "1200",  # 万元
         "support_mode": "direct_subsidy",
         "planned_start": "2026-01-05",
         "planned_end": "2028-12-29",
@@ -167,3 +167,78 @@ def test_gate_driven_transitions_have_no_button_and_are_refused_with_409(client,
     assert resp.status_code == 409
     project.refresh_from_db()
     assert project.status == "screening"
+
+
+# --- issue 12: fields of the PM's team, budget in 万元, date inputs, errors next to the field ---------
+def _team_covering(*codes):
+    from projects.models import Field
+
+    team = PMTeamFactory()
+    team.fields.set(Field.objects.filter(code__in=codes))
+    team.member = add_member(team)
+    return team
+
+
+def test_field_select_offers_only_the_fields_of_the_pms_team(client, reference_data):
+    import re
+
+    team = _team_covering("quantum", "fusion")
+    client.force_login(team.member)
+    html = client.get(reverse("projects:create")).content.decode()
+    select = re.search(r'<select name="field".*?</select>', html, re.S).group(0)
+    offered = set(re.findall(r'<option value="([^"]+)"', select))
+    assert offered == {"quantum", "fusion"}
+
+
+def test_a_field_outside_the_team_is_refused_next_to_the_field_and_nothing_saved(client, reference_data):
+    team = _team_covering("quantum")
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:create"), _form_data(team, field="bci"))
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert 'id="errors-field"' in html
+    assert not Project.objects.filter(title="量子纠错芯片").exists()
+
+
+def test_budget_is_entered_in_wan_yuan_and_stored_in_yuan(client, team):
+    from decimal import Decimal
+
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:create"), _form_data(team, budget="1200.5"))
+    project = Project.objects.get(title="量子纠错芯片")
+    assert resp.status_code == 302
+    assert project.budget == Decimal("12005000.00")
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "1,200.50 万元" in page
+    edit = client.get(reverse("projects:edit", args=[project.pk])).content.decode()
+    assert 'name="budget" value="1200.5"' in edit
+    assert "预算（万元）" in edit
+
+
+@pytest.mark.parametrize(
+    ("budget", "message"), [("0", "预算必须大于 0。"), ("abc", "请输入数字（单位：万元）。"), ("-5", "预算必须大于 0。")]
+)
+def test_bad_budget_is_refused_next_to_the_field_in_the_users_language(client, team, budget, message):
+    client.force_login(team.member)
+    resp = client.post(reverse("projects:create"), _form_data(team, budget=budget))
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert 'id="errors-budget"' in html and message in html
+    assert not Project.objects.filter(title="量子纠错芯片").exists()
+
+
+def test_every_date_input_of_the_project_forms_is_a_date_picker(client, team):
+    import re
+
+    project = ProjectFactory(pm_team=team)
+    client.force_login(team.member)
+    for url in (
+        reverse("projects:create"),
+        reverse("projects:edit", args=[project.pk]),
+        reverse("projects:detail", args=[project.pk]),
+    ):
+        html = client.get(url).content.decode()
+        for name in re.findall(r'<input[^>]*name="(planned_start|planned_end|window_extended_to|date_from|date_to)"', html):
+            tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+            assert 'type="date"' in tag, tag
+        assert "mm/dd/yyyy" not in html
