@@ -53,7 +53,8 @@ def item_path(
     if label == "projects.project":
         return _reverse("projects:detail", pk)
     if label == "milestones.milestone":
-        path = _reverse("projects:detail", project_id)
+        # the milestone's own page where there is one, else its row on the project page
+        path = _reverse("milestones:milestone_detail", pk) or _reverse("projects:detail", project_id)
         return f"{path}#milestone-{pk}" if path else ""
     if label == "milestones.gatereview":
         if kind in REVIEWER_KINDS:

