@@ -1,10 +1,9 @@
-"""Web forms for reviewers, chairs, change requests and assessments. Forms only check the shape of
+"""Web forms for reviewers, chairs and assessments (change requests: ``milestones.forms_changes``). Forms only check the shape of
 the input (types, required fields); every business rule lives in the services they feed."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from milestones.models import (
     AssessmentRecommendation,
-    ChangeKind,
     DecisionOutcome,
     GateCriterion,
     Rating,
@@ -121,134 +119,6 @@ class NonConsensusApprovalForm(forms.Form):
 
 class TransitionNoteForm(forms.Form):
     note = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-# --- change requests: one form per kind; ``payload()`` is what the service receives ---
-
-
-class ChangeRequestBaseForm(forms.Form):
-    reason = forms.CharField(label=_("变更理由"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    needs_milestone = False
-
-    def __init__(self, *args: Any, project: Any, milestones: list[Any], routes: list[Any], teams: list[Any], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.project = project
-        self.milestones = milestones
-        self.routes = routes
-        self.teams = teams
-        if self.needs_milestone:
-            self.fields["milestone"] = forms.TypedChoiceField(
-                label=_("里程碑"),
-                coerce=int,
-                choices=[(m.pk, f"M{m.sequence} {m.title}（{m.current_due:%Y-%m-%d}）") for m in milestones],
-            )
-        # The milestone first, the kind's own fields next, the reason last.
-        self.order_fields(["milestone", *[n for n in self.fields if n not in ("milestone", "reason")], "reason"])
-
-    def milestone_id(self) -> int | None:
-        return self.cleaned_data.get("milestone") if self.needs_milestone else None
-
-    def payload(self) -> dict[str, Any]:
-        return {}
-
-
-class RescheduleForm(ChangeRequestBaseForm):
-    needs_milestone = True
-    new_due = forms.DateField(label=_("新截止日"), widget=DATE_INPUT)
-    extend_end_to = forms.DateField(label=_("项目结束日延展至（可选）"), required=False, widget=DATE_INPUT)
-
-    def payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"new_due": self.cleaned_data["new_due"].isoformat()}
-        if self.cleaned_data.get("extend_end_to"):
-            out["extend_end_to"] = self.cleaned_data["extend_end_to"].isoformat()
-        return out
-
-
-class RescopeForm(ChangeRequestBaseForm):
-    needs_milestone = True
-    deliverables = forms.CharField(label=_("交付物"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    acceptance_criteria = forms.CharField(label=_("验收标准"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def payload(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in ("deliverables", "acceptance_criteria") if self.cleaned_data.get(k)}
-
-
-class ReallocateBudgetForm(ChangeRequestBaseForm):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for m in self.milestones:
-            self.fields[f"tranche_{m.pk}"] = forms.DecimalField(
-                label=f"M{m.sequence} {m.title}",
-                min_value=Decimal("0"),
-                max_digits=14,
-                decimal_places=2,
-                initial=m.tranche_amount,
-            )
-        self.order_fields([f"tranche_{m.pk}" for m in self.milestones] + ["reason"])
-
-    def payload(self) -> dict[str, Any]:
-        return {"tranches": {str(m.pk): str(self.cleaned_data[f"tranche_{m.pk}"]) for m in self.milestones}}
-
-
-class ConvergeRouteForm(ChangeRequestBaseForm):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["selected_route"] = forms.TypedChoiceField(
-            label=_("选定路线"), coerce=int, choices=[(r.pk, r.name) for r in self.routes]
-        )
-        for r in self.routes:
-            self.fields[f"lessons_{r.pk}"] = forms.CharField(
-                label=_("“%(name)s”的经验总结（放弃时必填）") % {"name": r.name},
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
-        self.order_fields(["selected_route"] + [f"lessons_{r.pk}" for r in self.routes] + ["reason"])
-
-    def payload(self) -> dict[str, Any]:
-        selected = self.cleaned_data["selected_route"]
-        return {
-            "selected_route": selected,
-            "lessons": {str(r.pk): self.cleaned_data.get(f"lessons_{r.pk}", "") for r in self.routes if r.pk != selected},
-        }
-
-
-class ProjectStateChangeForm(ChangeRequestBaseForm):
-    """Suspend, resume and terminate carry only the reason."""
-
-
-class ChangeTeamForm(ChangeRequestBaseForm):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["pm_team"] = forms.TypedChoiceField(
-            label=_("新项目经理团队"),
-            coerce=int,
-            required=False,
-            empty_value=None,
-            choices=[("", "—"), *[(t.pk, t.name) for t in self.teams]],
-        )
-        self.fields["lead_username"] = forms.CharField(label=_("新项目负责人（用户名，可选）"), required=False)
-        self.order_fields(["pm_team", "lead_username", "reason"])
-
-    def payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.cleaned_data.get("pm_team"):
-            out["pm_team"] = self.cleaned_data["pm_team"]
-        if self.cleaned_data.get("lead_username"):
-            out["lead_username"] = self.cleaned_data["lead_username"].strip()
-        return out
-
-
-CHANGE_FORMS: dict[str, type[ChangeRequestBaseForm]] = {
-    ChangeKind.RESCHEDULE: RescheduleForm,
-    ChangeKind.RESCOPE: RescopeForm,
-    ChangeKind.REALLOCATE_BUDGET: ReallocateBudgetForm,
-    ChangeKind.CONVERGE_ROUTE: ConvergeRouteForm,
-    ChangeKind.SUSPEND: ProjectStateChangeForm,
-    ChangeKind.RESUME: ProjectStateChangeForm,
-    ChangeKind.TERMINATE: ProjectStateChangeForm,
-    ChangeKind.CHANGE_TEAM: ChangeTeamForm,
-}
 
 
 class AssessmentForm(forms.Form):

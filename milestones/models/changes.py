@@ -99,7 +99,9 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
     def approve(self, by=None, at=None, note: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_note = by, at, note
 
-    @transition(field=status, source=CS.SUBMITTED, target=CS.REJECTED)
+    # From approved too: a request the world has overtaken since approval (its apply fails) is closed
+    # with the reason rather than left approved for ever.
+    @transition(field=status, source=[CS.SUBMITTED, CS.APPROVED], target=CS.REJECTED)
     def reject(self, by=None, at=None, note: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_note = by, at, note
 

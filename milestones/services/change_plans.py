@@ -36,10 +36,11 @@ from typing import Any
 from django.db import models
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from milestones.models import ChangeKind, GateReview, GateState, Milestone, MilestoneState, TrancheRelease
-from pmflow.errors import Conflict, InvalidInput, NotFound
+from pmflow.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from pmflow.models import User
 from pmflow.parsing import date_parse
 from pmflow.transitions import transition_run
@@ -280,7 +281,7 @@ def _plan_reschedule(project: Project, milestone: Milestone, data: dict[str, Any
     results = [(_label(m), due) for m, due in moves] + [(gate_label(g, moved[g.milestone_id]), due) for g, due in gate_moves]
     latest_name, latest = max(results, key=lambda pair: pair[1])
     target = "extend_end_to" if extend is not None else "new_due"
-    hint = "" if extend is not None else _("如需延后，请在同一申请中延长项目结束日（extend_end_to）。")
+    hint = "" if extend is not None else _("如需延后，请在同一申请中填写“项目结束日延展至”。")
     if latest > end:
         errors.add(
             target,
@@ -598,3 +599,86 @@ def plan_transitions_run(plan: ChangePlan, *, actor: Any, reason: str) -> None:
             project_transition(actor=actor, project_id=w.pk, name=w.transition, reason=reason)
         else:
             transition_run(model=w.model, pk=w.pk, name=w.transition, actor=actor, reason=reason)
+
+
+# --- which kinds a project can take now (the web UI's kind chooser) -------------------------------
+@dataclass
+class KindOption:
+    kind: str
+    label: str
+    explanation: str
+    #: why it cannot be filed now ("" when it can)
+    unavailable: str = ""
+
+
+def change_kind_explanations() -> dict[str, str]:
+    return {
+        ChangeKind.RESCHEDULE: _("调整一个里程碑的截止日；其后各里程碑按相同的工作日数顺延。"),
+        ChangeKind.RESCOPE: _("修改一个里程碑的交付物或验收标准，或取消该里程碑。"),
+        ChangeKind.REALLOCATE_BUDGET: _("在各里程碑之间调整资金拨付额，总额不变。"),
+        ChangeKind.CONVERGE_ROUTE: _("从探索中的多条技术路线中选定一条，其余路线放弃并写明经验总结。"),
+        ChangeKind.SUSPEND: _("暂停项目实施；批准后由管理员执行。"),
+        ChangeKind.RESUME: _("恢复已暂停的项目；批准后由管理员执行。"),
+        ChangeKind.TERMINATE: _("终止项目，不可恢复；批准后由管理员执行。"),
+        ChangeKind.CHANGE_TEAM: _("更换项目经理团队或项目负责人。"),
+    }
+
+
+def change_kind_options(project: Project, *, milestones: list[Milestone], routes: list[TechnologyRoute]) -> list[KindOption]:
+    """Every kind with a one-line explanation and, when the project cannot take it now, why — the same
+    conditions ``change_plan`` checks (project state, open milestones, exploring routes, the project
+    transition). Pure: takes the project's milestones and routes already read."""
+    explanations = change_kind_explanations()
+    options = [KindOption(kind, str(label), str(explanations[kind])) for kind, label in ChangeKind.choices]
+    if project.status in UNCHANGEABLE_PROJECT_STATES:
+        why = _("项目当前状态为“%(state)s”，不能申请变更。") % {"state": project.get_status_display()}
+        for o in options:
+            o.unavailable = why
+        return options
+    open_milestones = [m for m in milestones if m.status not in CLOSED_MILESTONE_STATES]
+    funded = [m for m in milestones if m.status != MilestoneState.CANCELLED]
+    exploring = [r for r in routes if r.status == TechnologyRoute.RouteState.EXPLORING]
+    for o in options:
+        if o.kind in MILESTONE_KINDS and not open_milestones:
+            o.unavailable = _("项目没有尚未结束的里程碑。")
+        elif o.kind == ChangeKind.REALLOCATE_BUDGET and len(funded) < 2:
+            o.unavailable = _("至少需要两个未取消的里程碑才能调整资金安排。")
+        elif o.kind == ChangeKind.CONVERGE_ROUTE and len(exploring) < 2:
+            o.unavailable = _("项目没有两条以上探索中的技术路线。")
+        elif o.kind in PROJECT_STATE_KINDS and not can_proceed(getattr(project, PROJECT_STATE_KINDS[o.kind])):
+            o.unavailable = _("项目当前状态为“%(state)s”，不能%(action)s。") % {
+                "state": project.get_status_display(),
+                "action": Project.TRANSITION_LABELS[PROJECT_STATE_KINDS[o.kind]],
+            }
+    return options
+
+
+#: readable names of the payload keys, for messages shown away from the form (the request's page,
+#: the refusal to approve): never the key itself
+PAYLOAD_FIELD_LABELS: dict[str, Any] = {
+    "new_due": gettext_lazy("新截止日"),
+    "extend_end_to": gettext_lazy("项目结束日延展至"),
+    "deliverables": gettext_lazy("新的交付物"),
+    "acceptance_criteria": gettext_lazy("新的验收标准"),
+    "cancel_milestone": gettext_lazy("取消该里程碑"),
+    "tranches": gettext_lazy("各里程碑资金"),
+    "selected_route_id": gettext_lazy("选定路线"),
+    "dropped": gettext_lazy("放弃的路线"),
+    "pm_team_id": gettext_lazy("新项目经理团队"),
+    "lead_id": gettext_lazy("新项目负责人"),
+    "lead_username": gettext_lazy("新项目负责人"),
+    "milestone_id": gettext_lazy("里程碑"),
+    "reason": gettext_lazy("变更理由"),
+    "payload": gettext_lazy("申请内容"),
+    "kind": gettext_lazy("变更类型"),
+}
+
+
+def plan_error_lines(error: ApplicationError) -> list[str]:
+    """An error of ``change_plan`` as readable lines "label：message" (or its message alone)."""
+    lines = [
+        f"{PAYLOAD_FIELD_LABELS.get(name, gettext_lazy('申请内容'))}：{msg}"
+        for name, msgs in error.fields.items()
+        for msg in msgs
+    ]
+    return lines or [error.message]

@@ -49,12 +49,13 @@ from milestones.services.change_plans import (
     change_plan,
     gate_label,
     parse_id,
+    plan_error_lines,
     plan_transitions_run,
     project_get,
     rows_write,
 )
 from pmflow.audit import audit_record, audit_trail_for
-from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pmflow.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
 from pmflow.rules import PROGRAMME_ADMIN_GROUP, is_programme_admin
@@ -245,10 +246,34 @@ def change_request_withdraw(*, actor: Any, change_request_id: Any, reason: str =
     )
 
 
+def change_request_applicability(cr: ChangeRequest) -> ApplicationError | None:
+    """Why ``cr`` could not be applied now (the error of the same plan ``change_request_apply`` runs),
+    or None when it could. Reads only."""
+    milestone = cr.milestone if cr.milestone_id else None
+    try:
+        change_plan(kind=cr.kind, project=cr.project, milestone=milestone, payload=cr.payload)
+    except (InvalidInput, Conflict) as exc:
+        return exc
+    return None
+
+
+def _applicable_or_conflict(cr: ChangeRequest) -> None:
+    error = change_request_applicability(cr)
+    if error is not None:
+        raise Conflict(
+            _("变更申请%(cr)s按当前数据已无法执行，不能批准：%(why)s")
+            % {"cr": cr, "why": "；".join(str(line) for line in plan_error_lines(error))},
+            fields=error.fields,
+        )
+
+
 def _decide(*, actor: Any, change_request_id: Any, name: str, note: str, note_required: bool) -> ChangeRequest:
     note = (note or "").strip()
 
     def effects(cr: ChangeRequest, from_state: str) -> None:
+        if name == "approve":
+            # Never approve what cannot be applied: the same plan the apply runs (on the locked request).
+            _applicable_or_conflict(cr)
         _notify(
             cr,
             [cr.created_by],
@@ -276,7 +301,8 @@ def change_request_approve(*, actor: Any, change_request_id: Any, note: str = ""
 
 
 def change_request_reject(*, actor: Any, change_request_id: Any, note: str = "") -> ChangeRequest:
-    """submitted → rejected (chair or admin); the reason is required and kept in the audit trail."""
+    """submitted / approved → rejected (chair or admin); the reason is required and kept in the audit
+    trail. An approved request the world has overtaken (its apply now fails) is closed this way."""
     return _decide(actor=actor, change_request_id=change_request_id, name="reject", note=note, note_required=True)
 
 
