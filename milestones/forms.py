@@ -78,34 +78,87 @@ class ScorecardForm(forms.Form):
 
 
 class GateDecisionForm(forms.Form):
+    """The chair's decision. ``options`` are ``decision_options`` of the gate: only the outcomes the
+    service accepts are offered; the others are listed with the reason (``refused``). Condition rows
+    appear only when conditional go is offered, the new due date only when recycle is."""
+
     outcome = forms.ChoiceField(label=_("决定"), choices=DecisionOutcome.choices)
-    rationale = forms.CharField(
-        label=_("决定理由"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("与系统建议不一致时必须填写。"),
-    )
+    rationale = forms.CharField(label=_("决定理由"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     new_due_date = forms.DateField(label=_("新截止日（返工重审）"), required=False, widget=DATE_INPUT)
 
-    def __init__(self, *args: Any, allow_non_consensus: bool = False, **kwargs: Any):
+    def __init__(self, *args: Any, options: list[dict[str, Any]], computed: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if not allow_non_consensus:
-            self.fields["outcome"].choices = [c for c in DecisionOutcome.choices if c[0] != DecisionOutcome.NON_CONSENSUS]
-        for i in range(1, CONDITION_ROWS + 1):
-            self.fields[f"condition_title_{i}"] = forms.CharField(label=_("条件"), required=False, max_length=300)
-            self.fields[f"condition_due_{i}"] = forms.DateField(label=_("完成期限"), required=False, widget=DATE_INPUT)
+        self.options = options
+        self.computed = computed
+        self.condition_errors: list[str] = []
+        offered = [(o["value"], o["label"]) for o in options if o["refusal"] is None]
+        self.offered = {value for value, _label in offered}
+        # Every outcome passes the field's own check; clean_outcome names the reason for a refused one.
+        self.fields["outcome"].widget.choices = offered
+        if not self.is_bound:
+            self.initial.setdefault("outcome", computed if computed in self.offered else (offered[0][0] if offered else ""))
+        computed_label = DecisionOutcome(computed).label if computed in DecisionOutcome.values else "—"
+        self.fields["rationale"].help_text = _("系统建议为“%(computed)s”；作出其他决定时必须填写理由（记入审计日志）。") % {
+            "computed": computed_label
+        }
+        if DecisionOutcome.RECYCLE not in self.offered:
+            del self.fields["new_due_date"]
+        if DecisionOutcome.CONDITIONAL_GO in self.offered:
+            for i in range(1, CONDITION_ROWS + 1):
+                self.fields[f"condition_title_{i}"] = forms.CharField(
+                    label=_("条件 %(n)d") % {"n": i}, required=False, max_length=300
+                )
+                self.fields[f"condition_due_{i}"] = forms.DateField(
+                    label=_("条件 %(n)d 完成期限") % {"n": i}, required=False, widget=DATE_INPUT
+                )
+
+    def refused(self) -> list[dict[str, Any]]:
+        """The outcomes not offered, grouped by reason: ``[{"labels": [...], "reason": str}]``."""
+        groups: dict[str, list[str]] = {}
+        for o in self.options:
+            if o["refusal"] is not None:
+                groups.setdefault(o["refusal"], []).append(o["label"])
+        return [{"labels": labels, "reason": reason} for reason, labels in groups.items()]
+
+    def clean_outcome(self) -> str:
+        value = self.cleaned_data["outcome"]
+        for o in self.options:
+            if o["value"] == value and o["refusal"] is not None:
+                raise forms.ValidationError(o["refusal"])
+        return value
+
+    def has_conditions(self) -> bool:
+        return "condition_title_1" in self.fields
 
     def condition_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        if not self.has_conditions():
+            return []
         return [(self[f"condition_title_{i}"], self[f"condition_due_{i}"]) for i in range(1, CONDITION_ROWS + 1)]
 
     def conditions(self) -> list[dict[str, Any]]:
         rows = []
+        if not self.has_conditions():
+            return rows
         for i in range(1, CONDITION_ROWS + 1):
             title = (self.cleaned_data.get(f"condition_title_{i}") or "").strip()
             due = self.cleaned_data.get(f"condition_due_{i}")
             if title or due:
                 rows.append({"title": title, "due_date": due})
         return rows
+
+
+class GateCloseForm(forms.Form):
+    """Closing scoring. With reviewers still outstanding (``outstanding``: names with what is missing)
+    the chair must tick the confirmation; the service itself closes regardless."""
+
+    confirm_outstanding = forms.BooleanField(label=_("仍然截止评分（上述专家的评分将不计入结果）"), required=False)
+
+    def __init__(self, *args: Any, outstanding: list[dict[str, Any]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.outstanding = outstanding
+        if outstanding:
+            self.fields["confirm_outstanding"].required = True
+            self.fields["confirm_outstanding"].error_messages["required"] = _("还有专家未完成评审；请勾选确认后再截止评分。")
 
 
 class NonConsensusApprovalForm(forms.Form):

@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from milestones.models import (
     CriterionScore,
@@ -158,6 +159,62 @@ def outcome_compute(*, kind: str, quorum: int, criteria: list[Any], cards: list[
         "outcome_label": str(DecisionOutcome(outcome).label),
         "basis": why,
     }
+
+
+# Which outcomes the chair may record, given the gate's kind and its computed outcome: the one rule
+# ``gate_decide`` enforces and the decision form offers (only the accepted ones, with the reason for
+# the others).
+ALLOWED_OUTCOMES: dict[str, set[str]] = {
+    GateKind.SCREENING: {
+        DecisionOutcome.GO,
+        DecisionOutcome.CONDITIONAL_GO,
+        DecisionOutcome.HOLD,
+        DecisionOutcome.KILL,
+        DecisionOutcome.NON_CONSENSUS,
+    },
+    GateKind.MILESTONE: {
+        DecisionOutcome.GO,
+        DecisionOutcome.CONDITIONAL_GO,
+        DecisionOutcome.HOLD,
+        DecisionOutcome.RECYCLE,
+        DecisionOutcome.KILL,
+    },
+    GateKind.FINAL: {
+        DecisionOutcome.GO,
+        DecisionOutcome.CONDITIONAL_GO,
+        DecisionOutcome.HOLD,
+        DecisionOutcome.RECYCLE,
+        DecisionOutcome.KILL,
+    },
+    GateKind.COMPARATIVE: {DecisionOutcome.GO, DecisionOutcome.CONDITIONAL_GO, DecisionOutcome.HOLD, DecisionOutcome.KILL},
+}
+
+
+def decision_refusal(*, kind: str, outcome: str, summary: dict[str, Any]) -> str | None:
+    """Why ``gate_decide`` refuses ``outcome`` for a gate of ``kind`` with the computed ``summary``
+    (``outcome_compute``), or None when it accepts it. Pure."""
+    if outcome not in ALLOWED_OUTCOMES.get(kind, ()):
+        return _("“%(outcome)s”不适用于%(kind)s。") % {
+            "outcome": DecisionOutcome(outcome).label,
+            "kind": GateKind(kind).label,
+        }
+    if outcome == DecisionOutcome.NON_CONSENSUS and not summary["non_consensus_eligible"]:
+        return _("只有未形成共识（或评分分歧大）且至少有一位支持专家的立项筛选评审可以转入非共识通道。")
+    if not summary["quorum_met"] and outcome != DecisionOutcome.HOLD:
+        return _("已提交评分的专家（%(n)d 人）未达到法定人数（%(q)d 人），只能暂缓或取消本次评审。") % {
+            "n": summary["submitted"],
+            "q": summary["quorum"],
+        }
+    return None
+
+
+def decision_options(*, kind: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every decision outcome as ``{"value", "label", "refusal"}`` (``refusal`` None when offered),
+    in the order of ``DecisionOutcome``."""
+    return [
+        {"value": value, "label": label, "refusal": decision_refusal(kind=kind, outcome=value, summary=summary)}
+        for value, label in DecisionOutcome.choices
+    ]
 
 
 def summary_jsonable(summary: dict[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from milestones.models import (
     Milestone,
     NonConsensusApproval,
 )
-from milestones.selectors.gates import gate_computed_outcome, summary_jsonable
+from milestones.selectors.gates import decision_refusal, gate_computed_outcome, summary_jsonable
 from milestones.services.gates import gate_close, gate_lock_in_order
 from milestones.services.templates import milestones_create_from_template
 from pmflow.audit import audit_record
@@ -67,13 +67,6 @@ from projects.services.tasks import task_list_changed
 Out = DecisionOutcome
 CONDITION_LIST_TITLE = "关口整改条件"
 CONDITION_CATEGORY_CODE = "reform"
-
-ALLOWED_OUTCOMES: dict[str, set[str]] = {
-    GateKind.SCREENING: {Out.GO, Out.CONDITIONAL_GO, Out.HOLD, Out.KILL, Out.NON_CONSENSUS},
-    GateKind.MILESTONE: {Out.GO, Out.CONDITIONAL_GO, Out.HOLD, Out.RECYCLE, Out.KILL},
-    GateKind.FINAL: {Out.GO, Out.CONDITIONAL_GO, Out.HOLD, Out.RECYCLE, Out.KILL},
-    GateKind.COMPARATIVE: {Out.GO, Out.CONDITIONAL_GO, Out.HOLD, Out.KILL},
-}
 
 
 def _date(value: Any, name: str) -> dt.date:
@@ -157,17 +150,9 @@ def gate_decide(
         errors: dict[str, list[str]] = {}
         if outcome not in Out.values:
             raise InvalidInput(fields={"outcome": [_("未知的决定。")]})
-        if outcome not in ALLOWED_OUTCOMES[gate.kind]:
-            errors["outcome"] = [
-                _("“%(outcome)s”不适用于%(kind)s。") % {"outcome": Out(outcome).label, "kind": gate.get_kind_display()}
-            ]
-        elif outcome == Out.NON_CONSENSUS and not summary["non_consensus_eligible"]:
-            errors["outcome"] = [_("只有未形成共识（或评分分歧大）且至少有一位支持专家的立项筛选评审可以转入非共识通道。")]
-        elif not summary["quorum_met"] and outcome != Out.HOLD:
-            errors["outcome"] = [
-                _("已提交评分的专家（%(n)d 人）未达到法定人数（%(q)d 人），只能暂缓或取消本次评审。")
-                % {"n": summary["submitted"], "q": gate.quorum}
-            ]
+        refusal = decision_refusal(kind=gate.kind, outcome=outcome, summary=summary)
+        if refusal is not None:
+            errors["outcome"] = [refusal]
         if outcome != computed and not rationale:
             errors["rationale"] = [_("决定与系统建议（%(computed)s）不一致，必须填写理由。") % {"computed": Out(computed).label}]
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,50 +16,43 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from milestones.forms import GateDecisionForm, NonConsensusApprovalForm
+from milestones.forms import GateCloseForm, GateDecisionForm, NonConsensusApprovalForm
 from milestones.models import (
     CriterionScore,
-    DecisionOutcome,
     GateCriterion,
     GateDecision,
     GateKind,
     GateReview,
-    GateState,
     NonConsensusApproval,
     ReviewerAssignment,
 )
+from milestones.selectors.gate_lists import FINAL_GATE_STATES, chair_gates_by_tab, tab_of
+from milestones.selectors.gates import decision_options, gate_computed_outcome
 from milestones.views._common import field_errors, page_of, service_call
-from pmflow.rules import is_programme_admin
+from milestones.views.tabs import tab_links
 from pmflow.transitions import transitions_available
 from pmflow.workdays import workdays_between
-from projects.models import PMTeamMembership, ProjectState
+from projects.models import PMTeamMembership, ProjectState, Task
 
 
 @login_required
 def chair_gates(request: HttpRequest) -> HttpResponse:
-    gates = GateReview.objects.select_related("project", "milestone").annotate(
-        n_assigned=Count("assignments", distinct=True),
-        n_recused=Count("assignments", filter=Q(assignments__has_conflict=True), distinct=True),
-        n_submitted=Count("assignments", filter=Q(assignments__scorecard__submitted_at__isnull=False), distinct=True),
-    )
-    if not is_programme_admin(request.user):
-        gates = gates.filter(chair_id=request.user.pk)
-    status = request.GET.get("status") or ""
-    if status in GateState.values:
-        gates = gates.filter(status=status)
-    page = page_of(request, gates.order_by("due_date", "id"))
+    tab = tab_of(request.GET.get("tab"))
+    gates, counts = chair_gates_by_tab(request.user, tab)
+    page = page_of(request, gates)
     today = timezone.localdate()
-    rows = [{"g": g, "workdays_left": workdays_between(today, g.due_date)} for g in page.object_list]
+    rows = [
+        {
+            "g": g,
+            "open_work": g.status not in FINAL_GATE_STATES,
+            "workdays_left": workdays_between(today, g.due_date),
+        }
+        for g in page.object_list
+    ]
     return render(
         request,
         "milestones/chair_gates.html",
-        {
-            "page": page,
-            "rows": rows,
-            "states": GateState.choices,
-            "status": status,
-            "query": f"status={status}" if status else "",
-        },
+        {"page": page, "rows": rows, "tab": tab, "tabs": tab_links(counts), "query": f"tab={tab}"},
     )
 
 
@@ -76,12 +69,25 @@ def _gate_for_chair(user: Any, gate_id: int) -> GateReview:
 
 
 def computed_summary(gate: GateReview) -> dict[str, Any]:
-    """The gates selector's computed outcome, normalised to the keys the template reads."""
-    from milestones.selectors.gates import gate_computed_outcome
+    """The gates selector's computed outcome (3 queries)."""
+    return gate_computed_outcome(gate=gate)
 
-    raw = gate_computed_outcome(gate=gate)
-    data = raw if isinstance(raw, dict) else dict(getattr(raw, "__dict__", {}))
-    return data
+
+def decision_form_for(gate: GateReview, summary: dict[str, Any], data: Any = None) -> GateDecisionForm:
+    """The decision form offering only what ``gate_decide`` accepts for this gate now."""
+    return GateDecisionForm(data, options=decision_options(kind=gate.kind, summary=summary), computed=summary["outcome"])
+
+
+def outstanding_reviewers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reviewers not in yet (undeclared, or unconflicted without a submitted card), with what is missing."""
+    out = []
+    for row in rows:
+        a, card = row["a"], row["card"]
+        if a.has_conflict is None:
+            out.append({"reviewer": a.reviewer, "missing": _("未声明利益冲突")})
+        elif a.has_conflict is False and (card is None or card.submitted_at is None):
+            out.append({"reviewer": a.reviewer, "missing": _("评分表草稿未提交") if card else _("尚未评分")})
+    return out
 
 
 def _gate_context(request: HttpRequest, gate: GateReview) -> dict[str, Any]:
@@ -94,6 +100,11 @@ def _gate_context(request: HttpRequest, gate: GateReview) -> dict[str, Any]:
     criteria = list(GateCriterion.objects.filter(gate_id=gate.pk).order_by("kind", "order", "id"))
     summary = computed_summary(gate)
     decision = GateDecision.objects.filter(gate_id=gate.pk).select_related("decided_by").first()
+    conditions = (
+        list(Task.objects.filter(gate_decision_id=decision.pk).select_related("owner").order_by("due_date", "id"))
+        if decision is not None
+        else []
+    )
     project = gate.project
     rows = []
     for a in assignments:
@@ -121,10 +132,10 @@ def _gate_context(request: HttpRequest, gate: GateReview) -> dict[str, Any]:
         "rows": rows,
         "summary": summary,
         "decision": decision,
+        "conditions": conditions,
         "transitions": [t for t in transitions_available(gate, request.user) if t in ("open", "close")],
-        "decision_form": GateDecisionForm(
-            initial={"outcome": summary.get("outcome") or DecisionOutcome.GO}, allow_non_consensus=allow_nc
-        ),
+        "close_form": GateCloseForm(outstanding=outstanding_reviewers(rows)),
+        "decision_form": decision_form_for(gate, summary),
         "allow_non_consensus": allow_nc,
         "nc_form": nc_form,
         "endorsers": endorsers,
@@ -174,9 +185,15 @@ def gate_transition(request: HttpRequest, gate_id: int, name: str) -> HttpRespon
     from milestones.services import gates as gate_services
 
     gate = _gate_for_chair(request.user, gate_id)
-    fn = {"open": getattr(gate_services, "gate_open", None), "close": getattr(gate_services, "gate_close", None)}.get(name)
+    fn = {"open": gate_services.gate_open, "close": gate_services.gate_close}.get(name)
     if fn is None:
         raise Http404()
+    if name == "close":
+        ctx = _gate_context(request, gate)
+        form = GateCloseForm(request.POST, outstanding=ctx["close_form"].outstanding)
+        if not form.is_valid():
+            ctx["close_form"] = form
+            return render(request, "milestones/gate_detail.html", ctx, status=400)
     _result, error = service_call(request, fn, actor=request.user, gate_id=gate.pk)
     if error is None:
         messages.success(request, _("操作成功：%(name)s") % {"name": GateReview.TRANSITION_LABELS[name]})
@@ -190,7 +207,7 @@ def gate_decide_view(request: HttpRequest, gate_id: int) -> HttpResponse:
 
     gate = _gate_for_chair(request.user, gate_id)
     ctx = _gate_context(request, gate)
-    form = GateDecisionForm(request.POST, allow_non_consensus=ctx["allow_non_consensus"])
+    form = decision_form_for(gate, ctx["summary"], request.POST)
     if form.is_valid():
         _result, error = service_call(
             request,
@@ -200,12 +217,15 @@ def gate_decide_view(request: HttpRequest, gate_id: int) -> HttpResponse:
             outcome=form.cleaned_data["outcome"],
             rationale=form.cleaned_data["rationale"],
             conditions=form.conditions(),
-            new_due_date=form.cleaned_data["new_due_date"],
+            new_due_date=form.cleaned_data.get("new_due_date"),
         )
         if error is None:
             messages.success(request, _("决定已记录。"))
             return redirect("milestones:gate_detail", gate_id=gate.pk)
         for name, msgs in field_errors(error).items():
+            if name == "conditions" and form.has_conditions():
+                form.condition_errors.extend(msgs)  # shown inside the condition rows' fieldset
+                continue
             for msg in msgs:
                 form.add_error(name if name in form.fields else None, msg)
         status = error.http_status

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from milestones.forms import ConflictDeclarationForm, ScorecardForm
 from milestones.models import CriterionScore, GateCriterion, GateKind, GateState, ReviewerAssignment, Scorecard
+from milestones.selectors.gate_lists import ACTION, reviewer_assignments_by_tab, tab_of
 from milestones.selectors.gates import scorecards_visible_to
 from milestones.views._common import field_errors, page_of, service_call
+from milestones.views.tabs import tab_links
 from pmflow.workdays import workdays_between
 
 
@@ -32,10 +34,20 @@ def _assignments_of(user: Any):
 
 @login_required
 def reviewer_inbox(request: HttpRequest) -> HttpResponse:
-    page = page_of(request, _assignments_of(request.user))
+    """The reviewer's assignments by urgency: needs my action (default), in progress, done."""
+    tab = tab_of(request.GET.get("tab"))
+    assignments, counts = reviewer_assignments_by_tab(request.user, tab)
+    page = page_of(request, assignments)
     today = timezone.localdate()
-    rows = [{"a": a, "workdays_left": workdays_between(today, a.gate.due_date)} for a in page.object_list]
-    return render(request, "milestones/reviewer_inbox.html", {"page": page, "rows": rows, "today": today})
+    # Only work still open for this reviewer (the action tab) can be overdue.
+    rows = [
+        {"a": a, "open_work": tab == ACTION, "workdays_left": workdays_between(today, a.gate.due_date)} for a in page.object_list
+    ]
+    return render(
+        request,
+        "milestones/reviewer_inbox.html",
+        {"page": page, "rows": rows, "today": today, "tab": tab, "tabs": tab_links(counts), "query": f"tab={tab}"},
+    )
 
 
 def _assignment_for(user: Any, gate_id: int) -> ReviewerAssignment:

@@ -225,3 +225,80 @@ def test_long_inbox_is_paginated(client, reference_data):
     assert "page=2" in first
     second = client.get(reverse("milestones:reviewer_inbox"), {"page": 2}).content.decode()
     assert second.count('class="gate-row"') == 2
+
+
+# --- the inbox by urgency ----------------------------------------------------------------------------
+def _inbox_rows(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'class="gate-row" data-gate="(\d+)"', html)]
+
+
+def _reviewer_portfolio(reviewer):
+    """One assignment of ``reviewer`` in each situation; returns gate ids by name."""
+    from milestones.models import GateReview
+
+    today = dt.date.today()
+    made = {}
+
+    def gate(name, *, status, due, declare=None, submit=False, draft=False):
+        setup = build_gate(reviewers=0, status=status, due=due)
+        ReviewerAssignment.objects.create(gate=setup.gate, reviewer=reviewer, has_conflict=declare)
+        setup.reviewers.append(reviewer)
+        if submit:
+            put_scorecard(setup, reviewer)
+        if draft:
+            a = ReviewerAssignment.objects.get(gate=setup.gate, reviewer=reviewer)
+            Scorecard.objects.create(assignment=a, recommendation="go")
+        made[name] = setup.gate.pk
+        return GateReview.objects.get(pk=setup.gate.pk)
+
+    gate("undeclared", status="open", due=today + dt.timedelta(days=9))
+    gate("undeclared_late", status="open", due=today - dt.timedelta(days=8))
+    gate("draft", status="open", due=today + dt.timedelta(days=4), declare=False, draft=True)
+    gate("scheduled_undeclared", status="scheduled", due=today + dt.timedelta(days=30))
+    gate("submitted", status="open", due=today + dt.timedelta(days=2), submit=True)
+    gate("recused", status="open", due=today + dt.timedelta(days=6), declare=True)
+    gate("closed_waiting", status="closed", due=today - dt.timedelta(days=3), submit=True)
+    gate("decided_late", status="decided", due=today - dt.timedelta(days=400), submit=True)
+    gate("cancelled", status="cancelled", due=today + dt.timedelta(days=1))
+    return made
+
+
+def test_inbox_opens_on_needs_my_action_sorted_by_due_date(client, reference_data):
+    reviewer = UserFactory()
+    g = _reviewer_portfolio(reviewer)
+    client.force_login(reviewer)
+    html = client.get(reverse("milestones:reviewer_inbox")).content.decode()
+    # to declare (open or scheduled gate) or to score (open gate, a draft is not scored yet)
+    assert _inbox_rows(html) == [g["undeclared_late"], g["draft"], g["undeclared"], g["scheduled_undeclared"]]
+    assert re.search(r'class="active" aria-current="page">需要我处理 <span class="badge badge-warn">4</span>', html)
+    assert re.search(r'data-tab="progress">进行中 <span class="badge">3</span>', html)
+    assert re.search(r'data-tab="done">已完成 <span class="badge">2</span>', html)
+    progress = client.get(reverse("milestones:reviewer_inbox") + "?tab=progress").content.decode()
+    assert _inbox_rows(progress) == [g["closed_waiting"], g["submitted"], g["recused"]]
+    done = client.get(reverse("milestones:reviewer_inbox") + "?tab=done").content.decode()
+    assert _inbox_rows(done) == [g["cancelled"], g["decided_late"]]
+
+
+def test_inbox_shows_overdue_only_for_work_still_open(client, reference_data):
+    reviewer = UserFactory()
+    _reviewer_portfolio(reviewer)
+    client.force_login(reviewer)
+    action = client.get(reverse("milestones:reviewer_inbox")).content.decode()
+    assert action.count("已逾期") == 1  # the open, undeclared gate past its due date
+    for tab in ("progress", "done"):
+        html = client.get(reverse("milestones:reviewer_inbox") + f"?tab={tab}").content.decode()
+        assert "已逾期" not in html and 'class="overdue"' not in html, tab
+
+
+def test_inbox_query_count_is_the_same_for_every_tab(client, reference_data, django_assert_num_queries):
+    reviewer = UserFactory()
+    _reviewer_portfolio(reviewer)
+    client.force_login(reviewer)
+    url = reverse("milestones:reviewer_inbox")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    _reviewer_portfolio(reviewer)
+    for tab in ("action", "progress", "done"):
+        with django_assert_num_queries(len(one)):
+            assert client.get(f"{url}?tab={tab}").status_code == 200
