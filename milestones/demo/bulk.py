@@ -1,20 +1,23 @@
-"""Demo and benchmark data: a believable portfolio written straight through the ORM in bulk.
+"""Benchmark-scale demo data (``seed_demo --projects N --tasks-per-list M``), written in bulk.
 
-``demo_seed()`` builds the people (programme admins, PM teams with leads and members, two review
-committees with chairs and reviewers, project leads at performer organisations) and a portfolio of
-projects across all eleven fields and every project state, each with its cultivation plan,
-technology routes, milestones from the tier's template, gate reviews (criteria, reviewer
-assignments, scorecards, decisions), a key task list, tranche releases, change requests, awards,
-assessments and the audit trail of how it got to its state.
+It writes a consistent end state rather than a history of requests, because it must build 10,000
+projects / 1,000,000 tasks in minutes (``bulk_create`` / COPY in batches, one password hash shared
+by every demo user). What it must not do is invent its own rules: dates, amounts and payloads come
+from the same domain functions the services use —
 
-It bypasses the services on purpose: it writes a consistent end state, not a history of requests,
-and it must build 10,000 projects / 1,000,000 tasks in minutes (``bulk_create`` in batches, one
-password hash shared by every demo user). Randomness is seeded, so two runs build the same data.
-Dates are placed relative to ``today`` so the demo always looks current. Task status, roll-ups and
-project health are not computed here: the seed ends with the one set-based recalculation
-(``task_statuses_recalculate``), the same that the Celery tasks run.
+- milestone due dates and tranches: ``milestone_due_dates`` and ``tranche_amounts_split`` (the
+  risk-controlled track's first-tranche cap and earlier first gate included), delays shifted by
+  working days (``pmflow.workdays``), gate due dates on working days;
+- awards within the measure's caps (``measure_max_amount``), and every project whose tranches were
+  released has the award that commits them (released ≤ committed);
+- change-request payloads in the shape ``milestones.services.change_plans`` validates, so every
+  pending request is applicable;
 
-Development data only: every demo login shares ``DEMO_PASSWORD``.
+and the result passes the same validator as the curated demo (``manage.py check_portfolio``).
+Randomness is seeded, so two runs build the same data. Dates are placed relative to ``today``. Task
+status, roll-ups and project health come from the one set-based recalculation at the end
+(``task_statuses_recalculate``). The curated demo (``milestones.demo.curated``) is made by the
+services themselves.
 """
 
 from __future__ import annotations
@@ -27,12 +30,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from milestones.demo.cast import TEAMS, cast_ensure
 from milestones.models import (
     Assessment,
     AssessmentRecommendation,
@@ -58,15 +60,16 @@ from milestones.models import (
     Scorecard,
     TrancheRelease,
 )
+from milestones.services.change_plans import CLOSED_MILESTONE_STATES
+from milestones.services.templates import milestone_due_dates, tranche_amounts_split
 from pmflow.models import AuditEntry, Organisation, User
-from pmflow.rules import PROGRAMME_ADMIN_GROUP
+from pmflow.workdays import add_workdays, next_workday, previous_workday
 from projects.models import (
     Field,
     FundingAward,
     KeyTaskList,
     PlanVersion,
     PMTeam,
-    PMTeamMembership,
     Policy,
     Project,
     ProjectState,
@@ -77,106 +80,16 @@ from projects.models import (
     TaskStatus,
     TechnologyRoute,
 )
+from projects.services.funding import measure_max_amount
 from projects.services.task_status import task_statuses_recalculate
 
-DEMO_PASSWORD = "pmflow-demo"
 DEFAULT_SEED = 20250926
 PS = ProjectState
 MS = MilestoneState
 
-# --- the people -----------------------------------------------------------------------------------
-
-ORGANISATIONS = [
-    ("复旦大学", "Fudan University"),
-    ("上海交通大学", "Shanghai Jiao Tong University"),
-    ("同济大学", "Tongji University"),
-    ("华东师范大学", "East China Normal University"),
-    ("中国科学院上海微系统与信息技术研究所", "SIMIT, Chinese Academy of Sciences"),
-    ("中国科学院上海光学精密机械研究所", "SIOM, Chinese Academy of Sciences"),
-    ("张江实验室", "Zhangjiang Laboratory"),
-    ("上海量子科学研究中心", "Shanghai Research Center for Quantum Sciences"),
-    ("上海联影医疗科技股份有限公司", "United Imaging Healthcare"),
-    ("上海微电子装备（集团）股份有限公司", "SMEE"),
-    ("上海傅利叶智能科技有限公司", "Fourier Intelligence"),
-    ("上海能源科技发展有限公司", "Shanghai Energy Technology Development"),
-]
-PROGRAMME_ORG = ("上海市科学技术委员会", "Science and Technology Commission of Shanghai Municipality")
-
-# (code, name, lead (username, name), members [(username, name)], field codes)
-TEAMS = [
-    (
-        "pm-info",
-        "未来信息项目经理团队",
-        ("pm_chen", "陈立"),
-        [("pm_zhao", "赵静"), ("pm_qian", "钱伟")],
-        ["quantum", "6g", "silicon_photonics", "brain_inspired_intelligence"],
-    ),
-    (
-        "pm-health",
-        "未来健康项目经理团队",
-        ("pm_lin", "林慧"),
-        [("pm_sun", "孙涛"), ("pm_zhou", "周颖")],
-        ["cell_gene_therapy", "brain_computer_interface", "regenerative_medicine"],
-    ),
-    ("pm-manufacturing", "未来制造项目经理团队", ("pm_wu", "吴强"), [("pm_zheng", "郑洁")], ["biomanufacturing", "embodied_ai"]),
-    (
-        "pm-energy-materials",
-        "未来能源与材料项目经理团队",
-        ("pm_he", "何佳"),
-        [("pm_feng", "冯磊")],
-        ["fusion", "fourth_gen_semiconductors"],
-    ),
-]
-# (name, chair (username, name), reviewer usernames, field codes)
-COMMITTEES = [
-    (
-        "信息·材料·能源评审委员会",
-        ("chair_li", "李国华"),
-        ["reviewer1", "reviewer2", "reviewer3", "reviewer4", "reviewer5"],
-        ["quantum", "6g", "silicon_photonics", "brain_inspired_intelligence", "fusion", "fourth_gen_semiconductors"],
-    ),
-    (
-        "健康·制造评审委员会",
-        ("chair_wang", "王雪梅"),
-        ["reviewer4", "reviewer5", "reviewer6", "reviewer7", "reviewer8"],
-        ["cell_gene_therapy", "brain_computer_interface", "regenerative_medicine", "biomanufacturing", "embodied_ai"],
-    ),
-]
-REVIEWER_NAMES = ["张明远", "刘晓燕", "杨帆", "黄志刚", "徐蕾", "马骏", "朱婷", "胡建国"]
-LEAD_NAMES = ["潘振宇", "杜若兰", "蒋海波", "韩雪", "曹立新", "彭雅琪", "袁博", "邓晓峰", "许静怡", "傅成", "沈悦", "卢卫东"]
-
-# --- the curated portfolio: every field at least twice, every project state at least once --------
-
-CURATED_PROJECTS = [
-    ("quantum", "超导量子计算原型机关键技术攻关", PS.ACTIVE),
-    ("quantum", "光量子城域网络示范", PS.SCREENING),
-    ("fusion", "高温超导托卡马克磁体研制", PS.ACTIVE),
-    ("fusion", "聚变堆第一壁材料验证", PS.NON_CONSENSUS),
-    ("regenerative_medicine", "干细胞来源胰岛类器官临床前研究", PS.APPROVED),
-    ("regenerative_medicine", "3D生物打印皮肤再生", PS.DRAFT),
-    ("6g", "6G太赫兹通信原型系统", PS.ACTIVE),
-    ("6g", "空天地一体化网络试验床", PS.SUBMITTED),
-    ("silicon_photonics", "硅光高速光模块工程化", PS.CLOSING),
-    ("silicon_photonics", "薄膜铌酸锂调制器量产工艺", PS.ACTIVE),
-    ("fourth_gen_semiconductors", "氧化镓功率器件中试线", PS.ACTIVE),
-    ("fourth_gen_semiconductors", "金刚石衬底外延技术", PS.REJECTED),
-    ("brain_inspired_intelligence", "类脑芯片与脉冲神经网络平台", PS.SUSPENDED),
-    ("brain_inspired_intelligence", "神经形态视觉传感器", PS.ACTIVE),
-    ("cell_gene_therapy", "通用型CAR-T细胞药物产业化", PS.CLOSED),
-    ("cell_gene_therapy", "体内基因编辑递送平台", PS.ACTIVE),
-    ("brain_computer_interface", "植入式脑机接口医疗器械注册", PS.ACTIVE),
-    ("brain_computer_interface", "非侵入式脑机接口康复系统", PS.TERMINATED),
-    ("biomanufacturing", "合成生物学高值化学品中试", PS.ACTIVE),
-    ("biomanufacturing", "细胞工厂菌种设计平台", PS.SCREENING),
-    ("embodied_ai", "人形机器人通用控制大模型", PS.ACTIVE),
-    ("embodied_ai", "具身智能灵巧手量产", PS.APPROVED),
-    ("quantum", "量子精密测量重力仪", PS.CLOSED),
-    ("fusion", "氘氚燃料循环关键部件", PS.DRAFT),
-]
-# The curated projects the non-consensus track approved (risk-controlled first tranche, earlier gate).
-CURATED_NON_CONSENSUS_APPROVED = {"干细胞来源胰岛类器官临床前研究"}
-
-CURATED_CURRENT_MILESTONE = [MS.IN_REVIEW, MS.IN_PROGRESS, MS.SUBMITTED, MS.IN_REVIEW, MS.IN_PROGRESS, MS.ON_HOLD, MS.IN_REVIEW]
+#: project states that went through approval (their milestones were created then)
+APPROVED_STATES = frozenset({PS.APPROVED, PS.ACTIVE, PS.SUSPENDED, PS.CLOSING, PS.CLOSED, PS.TERMINATED})
+BUDGET_SHARES = {"设备费": "0.35", "材料费": "0.25", "测试化验加工费": "0.15", "劳务费": "0.25"}
 
 # State mix of generated (benchmark) projects.
 STATE_WEIGHTS = [
@@ -234,12 +147,6 @@ REVIEW_COMMENTS = {
 }
 
 
-@dataclass(frozen=True)
-class DemoLogin:
-    username: str
-    role: str
-
-
 @dataclass
 class DemoSummary:
     created: bool
@@ -282,29 +189,6 @@ TASK_COLUMNS = (
     "created_at",
     "updated_at",
 )
-
-
-def demo_logins() -> list[DemoLogin]:
-    """The logins worth trying, one per role (every demo user has the password DEMO_PASSWORD)."""
-    logins = [DemoLogin("admin", "超级管理员 superuser (Django admin)"), DemoLogin("sstc_admin", "市科委管理员 programme admin")]
-    for _code, name, (lead, _lead_name), members, _fields in TEAMS:
-        logins.append(DemoLogin(lead, f"项目经理 PM-team lead · {name}"))
-        logins.extend(DemoLogin(m, f"团队成员 PM-team member · {name}") for m, _n in members[:1])
-    for name, (chair, _chair_name), _reviewers, _fields in COMMITTEES:
-        logins.append(DemoLogin(chair, f"评审委员会主任 committee chair · {name}"))
-    logins.append(DemoLogin("reviewer1", "评审专家 reviewer (reviewer1 … reviewer8)"))
-    logins.append(DemoLogin("lead01", "项目负责人 project lead (lead01 … lead12)"))
-    return logins
-
-
-def demo_logins_text() -> str:
-    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
-    lines += [f"  {login.username:<14} {login.role}" for login in demo_logins()]
-    return "\n".join(lines)
-
-
-def demo_exists() -> bool:
-    return Project.objects.exists()
 
 
 # --- small pure helpers ---------------------------------------------------------------------------
@@ -447,6 +331,8 @@ class _Chunk:
         self.awards: list[FundingAward] = []
         self.nc_approvals: list[NonConsensusApproval] = []
         self.assessments: list[Assessment] = []
+        # run once the milestones and routes have pks, before the change requests are written
+        self.fixups: list[Callable[[], None]] = []
         # audit rows need the object pk: (content type, object, action, from, to, actor, reason)
         self.audit: list[tuple[ContentType, models.Model, str, str, str, User | None, str]] = []
 
@@ -472,6 +358,9 @@ class _Chunk:
         leaves = {CriterionScore}
         counts: dict[str, int] = {}
         for model, objs in order:
+            if model is ChangeRequest:
+                for fixup in self.fixups:
+                    fixup()
             if model in leaves:
                 _bulk_leaf(model, objs, batch_size)
             else:
@@ -545,9 +434,10 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
     lead = ctx.leads[index % len(ctx.leads)]
     performer = lead.organisation or ctx.orgs[index % len(ctx.orgs)]
     start, end = _project_dates(ctx, state)
-    budget = _money(rng.randrange(8, 120) * 500_000)
-    nc_track = state == PS.NON_CONSENSUS or title in CURATED_NON_CONSENSUS_APPROVED
-    if state in (PS.ACTIVE, PS.APPROVED) and fld.tier.code == "early_layout" and rng.random() < 0.04:
+    # ≤ 30 M yuan: the project's platform award (cap 30 M) commits all of it (released ≤ committed)
+    budget = _money(rng.randrange(8, 60) * 500_000)
+    nc_track = state == PS.NON_CONSENSUS
+    if state in (PS.ACTIVE, PS.APPROVED) and fld.tier.code == "early_layout" and rng.random() < 0.1:
         nc_track = True
     template = ctx.templates[fld.tier_id]
     project = Project(
@@ -580,20 +470,21 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
             objectives=objectives,
             scope=f"{title}：关键技术攻关、样机/样品研制、应用验证。",
             deliverables="阶段性技术报告；样机或样品；知识产权与标准。",
-            budget_breakdown={"设备费": "0.35", "材料费": "0.25", "测试化验加工费": "0.15", "劳务费": "0.25"},
+            budget_breakdown={k: str(_money(budget * Decimal(v))) for k, v in BUDGET_SHARES.items()},
             created_by=team_lead,
         )
     )
     # 技术路线: early-layout fields explore several routes and converge.
     route_count = 3 if fld.tier.code == "early_layout" else rng.choice([1, 1, 2])
     converged = state in (PS.ACTIVE, PS.CLOSING, PS.CLOSED) and route_count > 1 and rng.random() < 0.5
+    routes: list[TechnologyRoute] = []
     for r in range(route_count):
         status = TechnologyRoute.RouteState.EXPLORING
         lessons = ""
         if converged:
             status = TechnologyRoute.RouteState.SELECTED if r == 0 else TechnologyRoute.RouteState.DROPPED
             lessons = "" if r == 0 else "比选测试显示该路线在成本与良率上不占优，相关数据已归档。"
-        chunk.routes.append(
+        routes.append(
             TechnologyRoute(
                 project=project,
                 name=f"技术路线{'ABC'[r]}",
@@ -605,18 +496,25 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
             )
         )
 
-    # 里程碑 from the tier's template.
-    steps = list(template.steps.all()) if not hasattr(template, "_demo_steps") else template._demo_steps
-    span = (end - start).days
-    cum = Decimal(0)
-    specs: list[dict[str, Any]] = []
-    delay = rng.choice([0, 0, 0, 0, 10, 20, 30]) if state in (PS.ACTIVE, PS.SUSPENDED) else 0
-    for i, step in enumerate(steps):
-        cum += step.span_share
-        due = start + dt.timedelta(days=int(span * cum))
-        is_final = i == len(steps) - 1
-        due = min(due, end) if is_final else min(due, end - dt.timedelta(days=1))
-        specs.append(
+    # 里程碑 from the tier's template, as milestones_create_from_template makes them at approval: due
+    # dates on working days, tranches split to the cent, the risk-controlled track's first tranche
+    # capped and its first gate earlier. Projects never approved have none.
+    milestones: list[Milestone] = []
+    if state in APPROVED_STATES:
+        steps = template._demo_steps
+        conf = settings.PMFLOW
+        dues = milestone_due_dates(
+            start=start,
+            end=end,
+            span_shares=[s.span_share for s in steps],
+            first_earlier_workdays=int(conf["NON_CONSENSUS_FIRST_GATE_EARLIER_WORKDAYS"]) if nc_track else 0,
+        )
+        amounts = tranche_amounts_split(
+            budget=budget,
+            shares=[s.tranche_share for s in steps],
+            first_cap_share=Decimal(str(conf["NON_CONSENSUS_FIRST_TRANCHE_SHARE"])) if nc_track else None,
+        )
+        specs: list[dict[str, Any]] = [
             {
                 "project": project,
                 "sequence": i + 1,
@@ -625,42 +523,26 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
                 "acceptance_criteria": step.acceptance_hint or f"{step.title_zh}达到方案约定指标。",
                 "baseline_due": due,
                 "current_due": due,
-                "tranche_amount": _money(budget * step.tranche_share),
-                "is_final": is_final,
+                "tranche_amount": amount,
+                "is_final": i == len(steps) - 1,
                 "template_step": step,
                 "status": MS.PLANNED,
             }
-        )
-    # The curated demo shows every stage of the current milestone; generated projects draw it at random.
-    hint = CURATED_CURRENT_MILESTONE[index % len(CURATED_CURRENT_MILESTONE)] if index < len(CURATED_PROJECTS) else None
-    _place_milestones(ctx, specs, state, delay, end, hint)
-    # FSMField(protected=True): the state can only be given at construction.
-    milestones = [Milestone(**spec) for spec in specs]
-    chunk.milestones.extend(milestones)
-    if delay:
-        shifted = [m for m in milestones if m.status not in (MS.PASSED, MS.PASSED_WITH_CONDITIONS)]
-        chunk.changes.append(
-            ChangeRequest(
-                project=project,
-                kind=ChangeKind.RESCHEDULE,
-                milestone=shifted[0] if shifted else None,
-                payload={"milestone": shifted[0].sequence if shifted else None, "workdays": delay * 5 // 7},
-                before={f"M{m.sequence}": (m.current_due - dt.timedelta(days=delay)).isoformat() for m in shifted},
-                after={f"M{m.sequence}": m.current_due.isoformat() for m in shifted},
-                reason="关键设备到货延期，申请顺延里程碑。",
-                status=ChangeState.APPLIED,
-                created_by=team_lead,
-                decided_by=chair,
-                decision_note="同意顺延。",
-                submitted_at=ctx.now,
-                decided_at=ctx.now,
-                applied_at=ctx.now,
-            )
-        )
+            for i, (step, due, amount) in enumerate(zip(steps, dues, amounts, strict=True))
+        ]
+        delay = rng.choice([0, 0, 0, 0, 7, 14, 21]) if state in (PS.ACTIVE, PS.SUSPENDED) else 0  # working days
+        _place_milestones(ctx, specs, state, delay, end)
+        # FSMField(protected=True): the state can only be given at construction.
+        milestones = [Milestone(**spec) for spec in specs]
+        chunk.milestones.extend(milestones)
+        moved = [m for m in milestones if m.current_due != m.baseline_due]
+        if moved:
+            _reschedule_applied(ctx, chunk, project, moved, team_lead, chair)
 
     for m in milestones:
         if m.status in (MS.PASSED, MS.PASSED_WITH_CONDITIONS):
             m.passed_at = ctx.now
+        if m.status == MS.PASSED:  # tranche_release: a passed milestone only, never with conditions open
             chunk.releases.append(TrancheRelease(milestone=m, amount=m.tranche_amount, released_by=chair))
         if m.status != MS.PLANNED:
             chunk.audit.append((ctx.ct_milestone, m, "start", MS.PLANNED, MS.IN_PROGRESS, team_lead, ""))
@@ -676,7 +558,11 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
         if nc_track and state != PS.NON_CONSENSUS:
             outcome = DecisionOutcome.NON_CONSENSUS
         gate_state = GateState.OPEN if state == PS.SCREENING else GateState.DECIDED
-        due = today + dt.timedelta(days=7) if state == PS.SCREENING else start - dt.timedelta(days=20)
+        due = (
+            next_workday(today + dt.timedelta(days=7))
+            if state == PS.SCREENING
+            else previous_workday(start - dt.timedelta(days=20))
+        )
         _build_gate(ctx, chunk, project, None, GateKind.SCREENING, committee, gate_state, outcome, due)
     for m in milestones:
         gate_state, outcome = {
@@ -690,7 +576,7 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
         if gate_state is None:
             continue
         kind = GateKind.FINAL if m.is_final else GateKind.MILESTONE
-        due = m.current_due + dt.timedelta(days=14) if gate_state != GateState.DECIDED else m.current_due + dt.timedelta(days=10)
+        due = add_workdays(m.current_due, 10 if gate_state != GateState.DECIDED else 7)
         decision = _build_gate(ctx, chunk, project, m, kind, committee, gate_state, outcome, due)
         if decision is not None:
             decisions_by_milestone[m.sequence] = decision
@@ -710,14 +596,14 @@ def _build_project(ctx: _Context, chunk: _Chunk, *, index: int, title: str, fld:
         )
 
     _build_task_list(ctx, chunk, project, team, people, lead, milestones, state, tasks_per_list, decisions_by_milestone)
-    _build_changes_and_awards(ctx, chunk, project, milestones, state, team_lead, chair)
+    chunk.routes.extend(routes)
+    _build_changes_and_awards(ctx, chunk, project, milestones, routes, state, team_lead, chair)
 
 
-def _place_milestones(
-    ctx: _Context, specs: list[dict[str, Any]], state: str, delay: int, end: dt.date, current_hint: str | None = None
-) -> None:
+def _place_milestones(ctx: _Context, specs: list[dict[str, Any]], state: str, delay: int, end: dt.date) -> None:
     """Give each milestone (still a dict of field values) a state consistent with the project's state
-    and today's date; a delayed project's open milestones move later by ``delay`` days."""
+    and today's date; a delayed project's open milestones move later by ``delay`` working days (as an
+    applied reschedule moves them), never past the project's end."""
     rng, today = ctx.rng, ctx.today
     n = len(specs)
     if not n or state in (PS.DRAFT, PS.SUBMITTED, PS.SCREENING, PS.NON_CONSENSUS, PS.APPROVED, PS.REJECTED):
@@ -744,15 +630,43 @@ def _place_milestones(
         return
     if state == PS.SUSPENDED:
         cur["status"] = rng.choice([MS.ON_HOLD, MS.IN_PROGRESS])
-    elif current_hint is not None:
-        cur["status"] = current_hint
     else:
         weights = [60, 12, 22, 6] if current else [70, 10, 20, 0]
         cur["status"] = rng.choices([MS.IN_PROGRESS, MS.SUBMITTED, MS.IN_REVIEW, MS.ON_HOLD], weights=weights)[0]
     if delay:
-        for m in specs[current:]:
-            limit = end if m["is_final"] else end - dt.timedelta(days=1)
-            m["current_due"] = min(m["current_due"] + dt.timedelta(days=delay), limit)
+        moved = [add_workdays(m["current_due"], delay) for m in specs[current:]]
+        if moved[-1] <= end:  # a delay that would pass the end needs an extension: not drawn
+            for m, due in zip(specs[current:], moved, strict=True):
+                m["current_due"] = due
+
+
+def _reschedule_applied(
+    ctx: _Context, chunk: _Chunk, project: Project, moved: list[Milestone], team_lead: User, chair: User
+) -> None:
+    """The applied reschedule request that moved ``moved`` (payload and before/after copies in the
+    shape ``change_request_apply`` stores; pks filled in once the milestones are written)."""
+    first = moved[0]
+    cr = ChangeRequest(
+        project=project,
+        kind=ChangeKind.RESCHEDULE,
+        milestone=first,
+        payload={"new_due": first.current_due.isoformat()},
+        reason="关键设备到货延期，申请顺延里程碑。",
+        status=ChangeState.APPLIED,
+        created_by=team_lead,
+        decided_by=chair,
+        decision_note="同意顺延。",
+        submitted_at=ctx.now,
+        decided_at=ctx.now,
+        applied_at=ctx.now,
+    )
+
+    def copies() -> None:
+        cr.before = {f"milestone:{m.pk}": {"current_due": m.baseline_due.isoformat()} for m in moved}
+        cr.after = {f"milestone:{m.pk}": {"current_due": m.current_due.isoformat()} for m in moved}
+
+    chunk.fixups.append(copies)
+    chunk.changes.append(cr)
 
 
 def _build_gate(
@@ -965,71 +879,62 @@ def _build_task_list(
 
 
 def _build_changes_and_awards(
-    ctx: _Context, chunk: _Chunk, project: Project, milestones: list[Milestone], state: str, team_lead: User, chair: User
+    ctx: _Context,
+    chunk: _Chunk,
+    project: Project,
+    milestones: list[Milestone],
+    routes: list[TechnologyRoute],
+    state: str,
+    team_lead: User,
+    chair: User,
 ) -> None:
     rng = ctx.rng
     now = ctx.now
     if state in (PS.SUSPENDED, PS.TERMINATED):
         kind = ChangeKind.SUSPEND if state == PS.SUSPENDED else ChangeKind.TERMINATE
-        chunk.changes.append(
-            ChangeRequest(
-                project=project,
-                kind=kind,
-                payload={},
-                before={"status": "active"},
-                after={"status": state},
-                reason="阶段评估显示关键技术指标难以按期实现。"
-                if kind == ChangeKind.TERMINATE
-                else "核心团队变动，暂停实施待重组。",
-                status=ChangeState.APPLIED,
-                created_by=team_lead,
-                decided_by=chair,
-                decision_note="同意。",
-                submitted_at=now,
-                decided_at=now,
-                applied_at=now,
-            )
+        state_change = ChangeRequest(
+            project=project,
+            kind=kind,
+            payload={},
+            reason="阶段评估显示关键技术指标难以按期实现。" if kind == ChangeKind.TERMINATE else "核心团队变动，暂停实施待重组。",
+            status=ChangeState.APPLIED,
+            created_by=team_lead,
+            decided_by=chair,
+            decision_note="同意。",
+            submitted_at=now,
+            decided_at=now,
+            applied_at=now,
         )
+
+        def copies() -> None:
+            state_change.before = {f"project:{project.pk}": {"status": PS.ACTIVE}}
+            state_change.after = {f"project:{project.pk}": {"status": state}}
+
+        chunk.fixups.append(copies)
+        chunk.changes.append(state_change)
     if state == PS.ACTIVE and rng.random() < 0.3:
-        kind = rng.choice([ChangeKind.RESCOPE, ChangeKind.REALLOCATE_BUDGET, ChangeKind.CHANGE_TEAM, ChangeKind.CONVERGE_ROUTE])
-        status = rng.choice([ChangeState.DRAFT, ChangeState.SUBMITTED, ChangeState.SUBMITTED, ChangeState.REJECTED])
-        payload: dict[str, Any] = {
-            ChangeKind.RESCOPE: {"deliverables": "增加用户现场验证报告。"},
-            ChangeKind.REALLOCATE_BUDGET: {
-                "from": 1,
-                "to": len(milestones),
-                "amount": str(_money(project.budget * Decimal("0.05"))),
-            },
-            ChangeKind.CHANGE_TEAM: {"lead": "由原课题副组长接任项目负责人"},
-            ChangeKind.CONVERGE_ROUTE: {"selected": "技术路线A"},
-        }[kind]
-        decided = status == ChangeState.REJECTED
-        chunk.changes.append(
-            ChangeRequest(
+        _pending_change(ctx, chunk, project, milestones, routes, team_lead, chair)
+    released = sum((m.tranche_amount for m in milestones if m.status == MS.PASSED), Decimal(0))
+    if released:
+        # The award that commits the project's funding, recorded before any tranche was released.
+        platform = ctx.measures["service_platform"]
+        amount = min(project.budget, measure_max_amount(platform) or project.budget)
+        chunk.awards.append(
+            FundingAward(
                 project=project,
-                kind=kind,
-                milestone=milestones[-1] if kind == ChangeKind.RESCOPE else None,
-                payload=payload,
-                reason="根据中期进展与专家意见进行动态调整。",
-                status=status,
-                created_by=team_lead,
-                decided_by=chair if decided else None,
-                decision_note="理由不充分，维持原方案。" if decided else "",
-                submitted_at=now if status != ChangeState.DRAFT else None,
-                decided_at=now if decided else None,
+                beneficiary=project.performer,
+                measure=platform,
+                amount=amount,
+                note=f"依据{platform.clause}条款给予平台建设支持。",
+                created_by=ctx.admin,
             )
         )
     if state in (PS.ACTIVE, PS.CLOSING, PS.CLOSED) and rng.random() < 0.25:
-        code = rng.choice(
-            ["service_platform", "basic_research", "first_of_kind", "demo_scenario", "standards_ip", "core_rd_talent"]
-        )
+        code = rng.choice(["basic_research", "first_of_kind", "demo_scenario", "standards_ip", "core_rd_talent"])
         measure = ctx.measures[code]
-        base = None
-        if measure.ratio_cap is not None:
-            base = _money(rng.randrange(20, 90) * 1_000_000)
-            amount = min(base * measure.ratio_cap, measure.amount_cap or base)
-        else:
-            amount = (measure.amount_cap or Decimal(1_000_000)) * Decimal(rng.choice(["0.5", "0.6", "0.8", "1"]))
+        base = _money(rng.randrange(20, 90) * 1_000_000) if measure.ratio_cap is not None else None
+        cap = measure_max_amount(measure, base) or Decimal(1_000_000)
+        amount = cap if base is not None else cap * Decimal(rng.choice(["0.5", "0.6", "0.8", "1"]))
         chunk.awards.append(
             FundingAward(
                 project=project,
@@ -1041,6 +946,75 @@ def _build_changes_and_awards(
                 created_by=ctx.admin,
             )
         )
+
+
+def _pending_change(
+    ctx: _Context,
+    chunk: _Chunk,
+    project: Project,
+    milestones: list[Milestone],
+    routes: list[TechnologyRoute],
+    team_lead: User,
+    chair: User,
+) -> None:
+    """A change request still in the pipeline (draft, submitted or rejected), its payload in the shape
+    ``milestones.services.change_plans`` validates, so a pending one can be applied."""
+    rng = ctx.rng
+    open_ms = [m for m in milestones if m.status not in CLOSED_MILESTONE_STATES]
+    unreleased = [m for m in open_ms if m.status != MS.PASSED]
+    exploring = [r for r in routes if r.status == TechnologyRoute.RouteState.EXPLORING]
+    kinds = [ChangeKind.CHANGE_TEAM]
+    if open_ms:
+        kinds.append(ChangeKind.RESCOPE)
+    if len(unreleased) >= 2:
+        kinds.append(ChangeKind.REALLOCATE_BUDGET)
+    if len(exploring) >= 2:
+        kinds.append(ChangeKind.CONVERGE_ROUTE)
+    kind = rng.choice(kinds)
+    status = rng.choice([ChangeState.DRAFT, ChangeState.SUBMITTED, ChangeState.SUBMITTED, ChangeState.REJECTED])
+    decided = status == ChangeState.REJECTED
+    cr = ChangeRequest(
+        project=project,
+        kind=kind,
+        milestone=open_ms[-1] if kind == ChangeKind.RESCOPE else None,
+        payload={},
+        reason="根据中期进展与专家意见进行动态调整。",
+        status=status,
+        created_by=team_lead,
+        decided_by=chair if decided else None,
+        decision_note="理由不充分，维持原方案。" if decided else "",
+        submitted_at=ctx.now if status != ChangeState.DRAFT else None,
+        decided_at=ctx.now if decided else None,
+    )
+    if kind == ChangeKind.RESCOPE:
+        cr.payload = {"deliverables": "增加用户现场验证报告。"}
+    elif kind == ChangeKind.CHANGE_TEAM:
+        others = [u for u in ctx.leads[:12] if u.pk != project.lead_id]
+        cr.payload = {"lead_id": rng.choice(others).pk}
+    elif kind == ChangeKind.REALLOCATE_BUDGET:
+        source, target = unreleased[-1], unreleased[0]
+        amount = _money(source.tranche_amount * Decimal("0.2"))
+
+        def tranches() -> None:
+            cr.payload = {
+                "tranches": {
+                    str(target.pk): str(target.tranche_amount + amount),
+                    str(source.pk): str(source.tranche_amount - amount),
+                }
+            }
+
+        chunk.fixups.append(tranches)
+    else:
+        selected, dropped = exploring[0], exploring[1:]
+
+        def routes_chosen() -> None:
+            cr.payload = {
+                "selected_route_id": selected.pk,
+                "dropped": {str(r.pk): "比选测试显示该路线在成本与良率上不占优，相关数据已归档。" for r in dropped},
+            }
+
+        chunk.fixups.append(routes_chosen)
+    chunk.changes.append(cr)
 
 
 def _audit_project_path(ctx: _Context, chunk: _Chunk, project: Project, state: str, team_lead: User, chair: User) -> None:
@@ -1077,29 +1051,9 @@ def _audit_project_path(ctx: _Context, chunk: _Chunk, project: Project, state: s
 # --- people and the entry point -------------------------------------------------------------------
 
 
-def _ensure_users(specs: list[dict[str, Any]], password_hash: str, batch_size: int) -> dict[str, User]:
-    """Create the users that do not exist yet (existing ones are left as they are)."""
-    usernames = [s["username"] for s in specs]
-    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
-    new = [
-        User(password=password_hash, email=f"{s['username']}@demo.pmflow.local", **s)
-        for s in specs
-        if s["username"] not in existing
-    ]
-    _bulk(User, new, batch_size)
-    return {u.username: u for u in User.objects.filter(username__in=usernames).select_related("organisation")}
-
-
-def _ensure_orgs(names: list[tuple[str, str]]) -> list[Organisation]:
-    existing = {o.name: o for o in Organisation.objects.filter(name__in=[n for n, _e in names])}
-    Organisation.objects.bulk_create([Organisation(name=n, name_en=e) for n, e in names if n not in existing])
-    by_name = {o.name: o for o in Organisation.objects.filter(name__in=[n for n, _e in names])}
-    return [by_name[n] for n, _e in names]
-
-
-def demo_seed(
+def bulk_seed(
     *,
-    projects: int | None = None,
+    projects: int,
     tasks_per_list: int | None = None,
     seed: int = DEFAULT_SEED,
     today: dt.date | None = None,
@@ -1107,118 +1061,23 @@ def demo_seed(
     chunk_projects: int = 500,
     progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Build the demo portfolio (``projects=None``: the curated 24 projects with 6–10 tasks each) or a
-    benchmark-scale one (``projects=N``, ``tasks_per_list=M``). Precondition: reference data is
-    loaded and there are no projects yet (the caller checks ``demo_exists()``)."""
+    """Build a benchmark-scale portfolio of ``projects`` projects with ``tasks_per_list`` tasks each
+    (6–10 when None). Precondition: reference data is loaded and there are no projects yet (the
+    caller checks ``demo_exists()``)."""
     if not Field.objects.exists() or not MilestoneTemplate.objects.filter(is_current=True).exists():
         raise RuntimeError("reference data missing: run `manage.py load_reference_data` first")
     say = progress or (lambda _msg: None)
     rng = random.Random(seed)
     today = today or timezone.localdate()
-    n_projects = len(CURATED_PROJECTS) if projects is None else projects
+    n_projects = projects
     scale = max(1, n_projects // 250)  # people grow with the portfolio: ~250 projects per PM team
-    password_hash = make_password(DEMO_PASSWORD)
     counts: dict[str, int] = {}
 
     with transaction.atomic():
-        orgs = _ensure_orgs([*ORGANISATIONS, PROGRAMME_ORG])
-        programme_org, performer_orgs = orgs[-1], orgs[:-1]
-        extra_orgs = [(f"{n}（第{k}分部）", f"{e} branch {k}") for k in range(1, scale) for n, e in ORGANISATIONS[:4]]
-        performer_orgs += _ensure_orgs(extra_orgs) if extra_orgs else []
-
-        specs: list[dict[str, Any]] = [
-            {
-                "username": "admin",
-                "display_name": "系统管理员",
-                "is_staff": True,
-                "is_superuser": True,
-                "organisation": programme_org,
-            },
-            {"username": "sstc_admin", "display_name": "周敏", "is_staff": True, "organisation": programme_org},
-        ]
-        team_specs = [(c, n, lead, members, f) for c, n, lead, members, f in TEAMS]
-        all_field_codes = [f.code for f in Field.objects.all()]
-        for k in range(1, scale):
-            code = f"pm-extra-{k:03d}"
-            team_specs.append(
-                (
-                    code,
-                    f"项目经理团队{k:03d}",
-                    (f"pm_x{k:03d}", f"项目经理{k:03d}"),
-                    [(f"pm_x{k:03d}_m", f"团队成员{k:03d}")],
-                    [all_field_codes[(k + j) % len(all_field_codes)] for j in range(3)],
-                )
-            )
-        for _c, _n, (lead, lead_name), members, _f in team_specs:
-            specs.append({"username": lead, "display_name": lead_name, "organisation": programme_org})
-            specs += [{"username": m, "display_name": name, "organisation": programme_org} for m, name in members]
-        for _n, (chair, chair_name), _r, _f in COMMITTEES:
-            specs.append({"username": chair, "display_name": chair_name, "organisation": programme_org})
-        reviewer_count = 8 * scale
-        for r in range(1, reviewer_count + 1):
-            name = REVIEWER_NAMES[(r - 1) % len(REVIEWER_NAMES)] + ("" if r <= 8 else str(r))
-            specs.append({"username": f"reviewer{r}", "display_name": name, "organisation": performer_orgs[r % 4]})
-        lead_count = 12 * scale
-        for i in range(1, lead_count + 1):
-            name = LEAD_NAMES[(i - 1) % len(LEAD_NAMES)] + ("" if i <= 12 else str(i))
-            specs.append(
-                {"username": f"lead{i:02d}", "display_name": name, "organisation": performer_orgs[(i - 1) % len(performer_orgs)]}
-            )
-        users = _ensure_users(specs, password_hash, batch_size)
-        admins, _ = Group.objects.get_or_create(name=PROGRAMME_ADMIN_GROUP)
-        admins.user_set.add(users["admin"], users["sstc_admin"])
+        cast = cast_ensure(scale=scale, batch_size=batch_size)
+        users = cast.users
+        teams, team_people, fields = cast.teams, cast.team_people, cast.fields
         say(f"people: {len(users)} users")
-
-        fields = list(Field.objects.select_related("tier").order_by("order", "code"))
-        field_by_code = {f.code: f for f in fields}
-        teams: list[PMTeam] = []
-        team_people: dict[int, list[User]] = {}
-        field_team: dict[int, list[PMTeam]] = {f.pk: [] for f in fields}
-        existing_teams = {t.code: t for t in PMTeam.objects.filter(code__in=[s[0] for s in team_specs])}
-        new_teams = [
-            PMTeam(
-                code=code,
-                name=name,
-                lead=users[lead],
-                term_start=dt.date(2025, 10, 1),
-                term_end=dt.date(2030, 9, 25),
-                non_consensus_quota=2,
-            )
-            for code, name, (lead, _ln), _m, _f in team_specs
-            if code not in existing_teams
-        ]
-        PMTeam.objects.bulk_create(new_teams)
-        team_by_code = {t.code: t for t in PMTeam.objects.filter(code__in=[s[0] for s in team_specs])}
-        memberships, team_fields = [], []
-        for code, _name, (lead, _ln), members, field_codes in team_specs:
-            team = team_by_code[code]
-            teams.append(team)
-            team_people[team.pk] = [users[lead]] + [users[m] for m, _n in members]
-            if code in existing_teams:
-                continue
-            memberships.append(PMTeamMembership(team=team, user=users[lead], role=PMTeamMembership.Role.LEAD))
-            memberships += [PMTeamMembership(team=team, user=users[m], role=PMTeamMembership.Role.MEMBER) for m, _n in members]
-            team_fields += [PMTeam.fields.through(pmteam=team, field=field_by_code[c]) for c in field_codes]
-        PMTeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
-        PMTeam.fields.through.objects.bulk_create(team_fields, ignore_conflicts=True)
-        for code, _name, _lead, _members, field_codes in team_specs:
-            for c in field_codes:
-                field_team[field_by_code[c].pk].append(team_by_code[code])
-
-        field_committee: dict[int, Committee] = {}
-        committee_reviewers: dict[int, list[User]] = {}
-        for c_index, (name, (chair, _cn), reviewer_names, field_codes) in enumerate(COMMITTEES):
-            committee, created = Committee.objects.get_or_create(name=name, defaults={"chair": users[chair]})
-            # Extra reviewers (benchmark scale) are split between the committees.
-            pool = [users[r] for r in reviewer_names]
-            pool += [users[f"reviewer{r}"] for r in range(9, reviewer_count + 1) if r % len(COMMITTEES) == c_index]
-            if created:
-                committee.members.add(*pool)
-                committee.fields.add(*[field_by_code[c] for c in field_codes])
-            committee_reviewers[committee.pk] = pool
-            for c in field_codes:
-                field_committee[field_by_code[c].pk] = committee
-
         policy = Policy.objects.order_by("effective_from").first()
         templates = {
             t.tier_id: t
@@ -1233,12 +1092,12 @@ def demo_seed(
             policy_from=policy.effective_from if policy else dt.date(2025, 9, 26),
             policy_to=policy.effective_to if policy else dt.date(2030, 9, 25),
             fields=fields,
-            field_team=field_team,
-            field_committee=field_committee,
-            committee_reviewers=committee_reviewers,
+            field_team=cast.field_team,
+            field_committee=cast.field_committee,
+            committee_reviewers=cast.committee_reviewers,
             team_people=team_people,
-            leads=[users[f"lead{i:02d}"] for i in range(1, lead_count + 1)],
-            orgs=performer_orgs,
+            leads=cast.leads,
+            orgs=cast.performer_orgs,
             templates=templates,
             categories=list(TaskCategory.objects.order_by("order", "code")),
             measures={m.code: m for m in SupportMeasure.objects.all()},
@@ -1289,13 +1148,9 @@ def demo_seed(
     for chunk_start in range(0, n_projects, chunk_projects):
         chunk = _Chunk()
         for i in range(chunk_start, min(n_projects, chunk_start + chunk_projects)):
-            if i < len(CURATED_PROJECTS):
-                code, title, state = CURATED_PROJECTS[i]
-                fld = field_by_code[code]
-            else:
-                fld = fields[i % len(fields)]
-                title = f"{fld.name_zh}{rng.choice(TITLE_PHRASES)}（{i + 1:05d}）"
-                state = _pick_state(rng)
+            fld = fields[i % len(fields)]
+            title = f"{fld.name_zh}{rng.choice(TITLE_PHRASES)}（{i + 1:05d}）"
+            state = _pick_state(rng)
             m = tasks_per_list if tasks_per_list is not None else rng.randint(6, 10)
             _build_project(ctx, chunk, index=i, title=title, fld=fld, state=state, tasks_per_list=m)
         with transaction.atomic():
