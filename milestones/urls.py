@@ -1,6 +1,6 @@
 """Web UI pages for reviewers, chairs, change requests and assessments."""
 
-from django.urls import path
+from django.urls import include, path
 
 from milestones import views
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("changes/preview/", views.change_request_preview_view, name="change_request_preview"),
     path("changes/<int:pk>/", views.change_request_detail, name="change_request_detail"),
     path("changes/<int:pk>/<str:name>/", views.change_request_transition, name="change_request_transition"),
+    path("", include("milestones.urls_milestones")),
     path("assessments/", views.assessment_list, name="assessment_list"),
     path("assessments/<int:round_id>/projects/<int:project_id>/", views.assessment_form, name="assessment_form"),
 ]
