@@ -24,3 +24,11 @@ def tasks_recalculate_all() -> int:
     from projects.services.task_status import task_statuses_recalculate
 
     return task_statuses_recalculate()
+
+
+@shared_task(name="projects.task_lists_dirty_recalculate", **TASK_RETRY)
+def task_lists_dirty_recalculate() -> int:
+    """Every minute (beat): recalculate the lists whose after-change recalculation never ran."""
+    from projects.services.task_status import task_lists_dirty_recalculate as sweep
+
+    return sweep()

@@ -1,7 +1,7 @@
 from projects.models.funding import FundingAward
 from projects.models.projects import Health, PlanVersion, Project, ProjectState, SupportMode, TechnologyRoute
 from projects.models.reference import Direction, Field, Policy, SupportMeasure, TaskCategory, Tier
-from projects.models.tasks import KeyTaskList, Task, TaskStatus
+from projects.models.tasks import KeyTaskList, Task, TaskListDirty, TaskStatus
 from projects.models.teams import PMTeam, PMTeamMembership
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "FundingAward",
     "Health",
     "KeyTaskList",
+    "TaskListDirty",
     "PMTeam",
     "PMTeamMembership",
     "PlanVersion",

@@ -94,3 +94,21 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TaskListDirty(models.Model):
+    """Outbox of the recalculation: one row per change to a list's tasks, written in the change's own
+    transaction; deleted (by id) by the recalculation that saw it (projects/services/task_status.py).
+    A minute-level sweep recalculates the lists that still have rows, so a lost publish (broker
+    down) is caught up within minutes. A row, not a flag on the list: inserting it takes no lock a
+    recalculation or another writer waits on (the foreign key check is a KEY SHARE lock)."""
+
+    task_list = models.ForeignKey(KeyTaskList, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待重算清单")
+        verbose_name_plural = _("待重算清单")
+
+    def __str__(self) -> str:
+        return f"{self.task_list_id} @ {self.created_at:%Y-%m-%d %H:%M:%S}" if self.created_at else str(self.task_list_id)

@@ -22,6 +22,12 @@ status <> CASE …`` that touches only rows whose status changes; then one aggre
 for the list roll-ups and one ``UPDATE … CASE id WHEN …`` for the lists whose roll-up changed; then
 project health with one ``UPDATE … WHERE health <> CASE …`` over EXISTS subqueries. A second run
 with the same data and date writes no row at all.
+
+Dirty marks (``TaskListDirty``, written by every task change in its own transaction): each batch
+reads the marks of its lists *before* it reads their tasks and deletes exactly those marks (by id)
+in the same transaction. A mark committed after that read stays, so its list is recalculated again
+by ``task_lists_dirty_recalculate`` (the minute-level sweep): a change whose publish was lost is
+caught up within minutes, never skipped.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, Wh
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from projects.models import Health, KeyTaskList, Project, Task, TaskStatus
+from projects.models import Health, KeyTaskList, Project, Task, TaskListDirty, TaskStatus
 
 # Lists per batch: one status UPDATE, one aggregate and at most one roll-up UPDATE per batch.
 LIST_BATCH_SIZE = 2000
@@ -145,6 +151,16 @@ def task_statuses_recalculate(*, task_list_ids: Iterable[int] | None = None, tod
     return _recalculate_batches(list_ids, today=today, contiguous=task_list_ids is None)
 
 
+def task_lists_dirty_recalculate(*, today: dt.date | None = None) -> int:
+    """The minute-level sweep: recalculate every list that still has a dirty mark (its after-change
+    recalculation never ran: broker down, worker lost). Returns the number of lists recalculated;
+    a run with no marks is one query."""
+    list_ids = list(TaskListDirty.objects.order_by().values_list("task_list_id", flat=True).distinct())
+    if list_ids:
+        task_statuses_recalculate(task_list_ids=list_ids, today=today)
+    return len(list_ids)
+
+
 def _recalculate_batches(list_ids: Sequence[int], *, today: dt.date, contiguous: bool) -> int:
     """``contiguous``: list_ids are ALL lists in id order, so a batch is the id range lo..hi (a range
     scan) rather than an IN list."""
@@ -154,8 +170,12 @@ def _recalculate_batches(list_ids: Sequence[int], *, today: dt.date, contiguous:
         with transaction.atomic():
             # ONE statement per batch; the WHERE keeps unchanged rows out of the write entirely.
             scope = Q(task_list_id__gte=batch[0], task_list_id__lte=batch[-1]) if contiguous else Q(task_list_id__in=batch)
+            # Marks visible now were committed with their changes, which the UPDATE below will see.
+            marks = list(TaskListDirty.objects.filter(scope).values_list("pk", flat=True))
             changed += Task.objects.filter(scope).filter(~Q(status=status_expr)).update(status=status_expr)
             task_list_rollups_recalculate(task_list_ids=batch, contiguous=contiguous)
+            if marks:
+                TaskListDirty.objects.filter(pk__in=marks).delete()
     if contiguous:
         project_health_recalculate(project_ids=None, today=today)
     else:

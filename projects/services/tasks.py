@@ -20,18 +20,21 @@ from pmflow.audit import audit_record
 from pmflow.errors import Forbidden, InvalidInput, NotFound
 from pmflow.rules import is_programme_admin
 from pmflow.tasking import task_enqueue_on_commit
-from projects.models import KeyTaskList, PMTeam, Project, Task, TaskCategory
+from projects.models import KeyTaskList, PMTeam, Project, Task, TaskCategory, TaskListDirty
 from projects.rules import is_pm_team_member
 
 _UNSET: Any = object()
 
 
 def task_list_changed(*, task_list_id: int) -> None:
-    """Recalculate one list (its task statuses, roll-up and project health) in a worker after the
-    current transaction commits. Called by every task write, including conditions created by a
-    conditional-go decision. Never raises when the broker is down: the nightly run catches up."""
+    """Mark the list dirty in the current transaction (a TaskListDirty outbox row) and recalculate
+    it (task statuses, roll-up, project health) in a worker once the transaction commits. Called by
+    every task write, including conditions created by a conditional-go decision. Never raises when
+    the broker is down: the minute-level dirty sweep catches up. Precondition: inside the change's
+    transaction."""
     from projects.tasks import task_list_recalculate
 
+    TaskListDirty.objects.create(task_list_id=task_list_id)
     task_enqueue_on_commit(task_list_recalculate, task_list_id)
 
 

@@ -24,6 +24,8 @@ def test_setup_schedules_is_idempotent_and_keeps_admin_edits(db):
     reminders = PeriodicTask.objects.get(task="pmflow.reminders_sweep")
     assert (reminders.crontab.hour, reminders.crontab.minute, str(reminders.crontab.timezone)) == ("8", "30", "Asia/Shanghai")
     assert PeriodicTask.objects.get(task="pmflow.notifications_deliver").interval.every == 1
+    dirty_sweep = PeriodicTask.objects.get(task="projects.task_lists_dirty_recalculate").interval
+    assert (dirty_sweep.every, dirty_sweep.period) == (1, "minutes")
     assessment = PeriodicTask.objects.get(task="pmflow.assessment_round_open_current_quarter").crontab
     assert assessment.month_of_year == "1,4,7,10" and assessment.day_of_month == "1"
 

@@ -20,6 +20,11 @@ SCHEDULES: list[dict[str, Any]] = [
         "crontab": {"minute": "0", "hour": "2", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},
     },
     {
+        "name": "pmflow: 待重算清单 (dirty task lists, every minute)",
+        "task": "projects.task_lists_dirty_recalculate",
+        "interval": {"every": 1, "period": "minutes"},
+    },
+    {
         "name": "pmflow: 到期提醒 (reminders, working days 08:30)",
         "task": "pmflow.reminders_sweep",
         "crontab": {"minute": "30", "hour": "8", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},
