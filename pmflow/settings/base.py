@@ -216,7 +216,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One beat at a time: the database schedule, run only by the beat holding the beat lock (pmflow/beat.py).
+CELERY_BEAT_SCHEDULER = "pmflow.beat:SingleBeatScheduler"
 
 # --- E-mail ---
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
