@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from milestones.models import Evidence
 from milestones.models.milestones import EvidenceKind
 from milestones.selectors.evidence import evidence_get_visible
 from milestones.services.evidence import allowed_extensions_text, evidence_add, evidence_max_bytes
@@ -72,6 +73,13 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = evidence_get_visible(request.user, pk)
     if evidence is None:
         raise Http404(_("佐证材料不存在或不可见。"))
+    return evidence_file_response(evidence)
+
+
+def evidence_file_response(evidence: Evidence) -> FileResponse:
+    """The stored file of ``evidence`` (visibility already checked by the caller) as an attachment
+    with its original name: never rendered inline, never sniffed, never cached by a shared cache.
+    404 if the stored file is gone. The web download view and the API's ``file`` action use it."""
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, OSError, ValueError) as exc:

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from milestones.api import views as mv
+from milestones.api.evidence import EvidenceViewSet
 from pmflow.api import views as core
 from pmflow.api.auth import TokenObtainView
 from pmflow.api.docs import RedocView, SchemaView, SwaggerView
@@ -45,6 +46,7 @@ router.register("change-requests", mv.ChangeRequestViewSet, basename="changerequ
 router.register("assessment-rounds", mv.AssessmentRoundViewSet, basename="assessmentround")
 router.register("assessments", mv.AssessmentViewSet, basename="assessment")
 router.register("tranche-releases", mv.TrancheReleaseViewSet, basename="tranchereleases")
+router.register("evidence", EvidenceViewSet, basename="evidence")
 # core
 router.register("notifications", core.NotificationViewSet, basename="notification")
 router.register("audit", core.AuditEntryViewSet, basename="audit")
