@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from projects.models.funding import ItemKind
+
 
 class BilingualName(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -78,7 +80,15 @@ class SupportMeasure(BilingualName):
     ratio_cap = models.DecimalField(_("比例上限"), max_digits=5, decimal_places=4, null=True, blank=True)
     ratio_base = models.CharField(_("比例基数"), max_length=16, choices=RatioBase.choices, blank=True, default="")
     overlap_group = models.SlugField(_("重叠组"), max_length=40)
-    one_off = models.BooleanField(_("一次性"), default=False)
+    one_off = models.BooleanField(_("一次性"), default=False, help_text=_("每个受益单位在本措施下只能获得一次支持。"))
+    item_kind = models.CharField(
+        _("支持对象类型"),
+        max_length=16,
+        choices=ItemKind.choices,
+        blank=True,
+        default="",
+        help_text=_("本措施按什么计算上限与重复：合同（首台套）、人员（核心研发人员）……留空为单位整体。"),
+    )
 
     class Meta(BilingualName.Meta):
         verbose_name = _("支持措施")

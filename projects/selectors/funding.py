@@ -52,3 +52,22 @@ def projects_with_funding_totals(qs: QuerySet[Project] | None = None) -> QuerySe
         tranche_total=total(tranches, "tranche_amount"),
         released=total(released, "amount"),
     )
+
+
+def project_released_total(*, project_id: Any) -> Decimal:
+    """What the project's tranches have released so far."""
+    return TrancheRelease.objects.filter(milestone__project_id=project_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+
+
+def funding_ceiling(*, project_id: Any) -> Decimal | None:
+    """The most the project's tranches may release in total, from the awards that fund it, whatever
+    became of them later: an active award counts in full, a superseded one with what had been paid
+    when it was superseded (``retained_amount``). None only when the project never had an award
+    (then the budget alone bounds its tranches) — superseding its last award never lifts the ceiling."""
+    rows = list(FundingAward.objects.filter(project_id=project_id).values_list("status", "amount", "retained_amount"))
+    if not rows:
+        return None
+    return sum(
+        (amount if status == FundingAward.AwardState.ACTIVE else (retained or Decimal(0)) for status, amount, retained in rows),
+        Decimal(0),
+    )

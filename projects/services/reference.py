@@ -89,6 +89,7 @@ def reference_data_load(*, path: Path = REFERENCE_FILE) -> int:
                 "ratio_base": m["ratio_base"],
                 "overlap_group": m["overlap_group"],
                 "one_off": m["one_off"],
+                "item_kind": m.get("item_kind", ""),
             },
         )
     written += _templates_load(data["milestone_templates"], tiers)
