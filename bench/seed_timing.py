@@ -4,8 +4,9 @@
         [--projects 10000] [--tasks-per-list 100] [--db pmflow_bench]
 
 Drops and recreates the database named by --db on the server of DATABASE_URL, migrates it, runs
-``seed_demo`` and prints the wall time, the row counts and the database size. The numbers go in
-docs/BENCHMARKS.md ("Demo data generation").
+``seed_demo`` and prints the wall time, the row counts and the database size; then runs the portfolio
+validator (``check_portfolio``) on the result and prints its time (a violation fails the run). The
+numbers go in docs/BENCHMARKS.md ("Demo data generation", "Portfolio validator").
 """
 
 from __future__ import annotations
@@ -47,12 +48,16 @@ def main() -> int:
         check=True,
     )
     elapsed = time.monotonic() - started
+    started = time.monotonic()
+    subprocess.run([*manage, "check_portfolio", "--limit", "20"], env=env, check=True)
+    checked = time.monotonic() - started
     with psycopg.connect(bench_url) as conn:
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
         tasks = conn.execute("SELECT count(*) FROM projects_task").fetchone()[0]
         projects = conn.execute("SELECT count(*) FROM projects_project").fetchone()[0]
     print(f"\nseed_demo --projects {args.projects} --tasks-per-list {args.tasks_per_list}: {elapsed:.0f} s wall")
     print(f"projects {projects:,}, tasks {tasks:,}, database size {size}")
+    print(f"check_portfolio: no violations, {checked:.0f} s wall")
     return 0
 
 
