@@ -16,18 +16,33 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
+from pmflow.admin_fsm import ProgrammeAdminAccessMixin
 from pmflow.errors import ApplicationError
 from projects.models import FundingAward
-from projects.services.funding import funding_award_add, funding_award_check
+from projects.models.funding import ItemKind, OtherPolicySupport
+from projects.selectors.funding import funding_item_comparison
+from projects.services.funding import OTHER_SUPPORT_FIELDS, funding_award_add, funding_award_check, other_support_add
 
 #: service field name → form field name
 FIELD_MAP = {"project_id": "project", "beneficiary_id": "beneficiary", "measure_code": "measure"}
-ADD_FIELDS = ("project", "beneficiary", "measure", "amount", "base_amount", "note")
+ADD_FIELDS = (
+    "project",
+    "beneficiary",
+    "measure",
+    "item_kind",
+    "item_ref",
+    "amount",
+    "base_amount",
+    "decision_date",
+    "note",
+)
 
 
 class FundingAwardAddForm(forms.ModelForm):
@@ -37,6 +52,11 @@ class FundingAwardAddForm(forms.ModelForm):
         model = FundingAward
         fields = ADD_FIELDS
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty, the service takes today (and checks it against the policy window).
+        self.fields["decision_date"].required = False
+
     def _service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
@@ -45,6 +65,9 @@ class FundingAwardAddForm(forms.ModelForm):
             "measure_code": data["measure"].code,
             "amount": data["amount"],
             "base_amount": data.get("base_amount"),
+            "decision_date": data.get("decision_date"),
+            "item_kind": data.get("item_kind") or "",
+            "item_ref": data.get("item_ref") or "",
         }
 
     def clean(self) -> dict[str, Any]:
@@ -73,12 +96,16 @@ class FundingAwardServiceAdminMixin:
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
-        return [f.name for f in FundingAward._meta.concrete_fields]
+        return [f.name for f in FundingAward._meta.concrete_fields] + ["overlap_comparison"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ADD_FIELDS
-        return [f.name for f in FundingAward._meta.concrete_fields if f.name != "id"]
+        return [f.name for f in FundingAward._meta.concrete_fields if f.name != "id"] + ["overlap_comparison"]
+
+    @admin.display(description=_l("从优、就高、不重复：同一支持对象的比较"))
+    def overlap_comparison(self, obj: FundingAward) -> str:
+        return overlap_comparison_html(obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -91,3 +118,68 @@ class FundingAwardServiceAdminMixin:
             setattr(obj, f.attname, getattr(award, f.attname))
         if award.supersedes.exists():
             messages.info(request, _("从优、就高、不重复：该单位同类支持中较低的一项已被替代。"), fail_silently=True)
+
+
+def overlap_comparison_html(award: FundingAward) -> str:
+    """Every award of ours and every other-policy support for the award's item, highest first, with
+    the one that applies marked: what 从优、就高、不重复 compared."""
+    rows = funding_item_comparison(award=award)
+    if not rows:
+        return "—"
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td style='text-align:right'>{}</td><td>{}</td><td>{}</td></tr>",
+        ((r["source"], r["measure"], r["date"], f"{r['amount']:,.2f}", r["status"], "✔" if r["applies"] else "") for r in rows),
+    )
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table>",
+        _("政策"),
+        _("支持措施"),
+        _("决定日期"),
+        _("金额（元）"),
+        _("状态"),
+        _("适用"),
+        body,
+    )
+
+
+class OtherPolicySupportForm(forms.ModelForm):
+    request_user: Any = None
+
+    class Meta:
+        model = OtherPolicySupport
+        fields = ("beneficiary", "policy_name", "measure_name", "item_kind", "item_ref", "amount", "decision_date", "note")
+
+
+@admin.register(OtherPolicySupport)
+class OtherPolicySupportAdmin(ProgrammeAdminAccessMixin, admin.ModelAdmin):
+    """Support under other municipal policies, recorded through ``other_support_add`` (which supersedes
+    our lower awards for the same item). Read-only once recorded."""
+
+    list_display = ("beneficiary", "policy_name", "measure_name", "item_kind", "item_ref", "amount", "decision_date")
+    list_filter = ("item_kind",)
+    search_fields = ("beneficiary__name", "policy_name", "measure_name", "item_ref")
+    list_select_related = ("beneficiary",)
+    form = OtherPolicySupportForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else [f.name for f in OtherPolicySupport._meta.concrete_fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: OtherPolicySupport, form: Any, change: bool) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        kwargs = {name: data.get(name.removesuffix("_id")) for name in OTHER_SUPPORT_FIELDS}
+        kwargs["beneficiary_id"] = data["beneficiary"].pk
+        support = other_support_add(actor=request.user, note=data.get("note", ""), **kwargs)
+        for f in OtherPolicySupport._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(support, f.attname))
+        if support.supersedes.exists():
+            messages.info(request, _("从优、就高、不重复：本系统对同一支持对象较低的资金支持已被替代。"), fail_silently=True)
+
+
+__all__ = ["FundingAwardServiceAdminMixin", "ItemKind", "OtherPolicySupportAdmin"]

@@ -71,3 +71,47 @@ def funding_ceiling(*, project_id: Any) -> Decimal | None:
         (amount if status == FundingAward.AwardState.ACTIVE else (retained or Decimal(0)) for status, amount, retained in rows),
         Decimal(0),
     )
+
+
+def funding_item_comparison(*, award: FundingAward) -> list[dict[str, Any]]:
+    """What 从优、就高、不重复 compares for ``award``'s item: our awards and other-policy support for the
+    same beneficiary and item (for an unnamed item: our unnamed awards in the measure's overlap
+    group), highest first; ``applies`` marks the one that is paid (the highest active one)."""
+    from projects.models.funding import ItemKind, OtherPolicySupport
+
+    kind = award.item_kind or award.measure.item_kind or ItemKind.ORGANISATION
+    ours = FundingAward.objects.filter(beneficiary_id=award.beneficiary_id, item_ref=award.item_ref).select_related(
+        "measure", "project"
+    )
+    if not award.item_ref:
+        ours = ours.filter(measure__overlap_group=award.measure.overlap_group)
+    rows: list[dict[str, Any]] = [
+        {
+            "source": f"{a.measure.clause} · {a.project.code}",
+            "measure": a.measure.name_zh,
+            "date": a.decision_date,
+            "amount": a.amount,
+            "status": a.get_status_display(),
+            "active": a.status == FundingAward.AwardState.ACTIVE,
+            "pk": a.pk,
+        }
+        for a in ours
+        if not award.item_ref or (a.item_kind or a.measure.item_kind or ItemKind.ORGANISATION) == kind
+    ]
+    for o in OtherPolicySupport.objects.filter(beneficiary_id=award.beneficiary_id, item_kind=kind, item_ref=award.item_ref):
+        rows.append(
+            {
+                "source": o.policy_name,
+                "measure": o.measure_name,
+                "date": o.decision_date,
+                "amount": o.amount,
+                "status": "",
+                "active": True,
+                "pk": None,
+            }
+        )
+    rows.sort(key=lambda r: (-r["amount"], r["date"]))
+    best = next((r for r in rows if r["active"]), None)
+    for r in rows:
+        r["applies"] = r is best
+    return rows
