@@ -4,9 +4,9 @@ the chair of that milestone's gate) releases it explicitly. A release records wh
 Release is explicit rather than automatic on "go" because money leaves the programme: the release is
 its own audited act by the person accountable for it, and it can be checked against the award at
 that moment. Exactly once per milestone (``TrancheRelease`` is one-to-one with the milestone, and
-the milestone row is locked); the project's releases never exceed its budget, nor the total of its
-active funding awards when it has any (the project row is locked while checking). Locks are taken
-project first, then the milestone (the lock order of ``milestones.services.gates``).
+the milestone row is locked); the project's releases never exceed its budget, nor its funding
+ceiling (``projects.selectors.funding.funding_ceiling``) once it has had an award (the project row is
+locked while checking). Locks are taken project first, then the milestone (the lock order of ``milestones.services.gates``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from milestones.models import Milestone, MilestoneState, TrancheRelease
 from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from projects.models import FundingAward, Project
+from projects.models import Project
+from projects.selectors.funding import funding_ceiling
 
 
 def tranche_release(*, actor: Any, milestone_id: Any) -> TrancheRelease:
@@ -53,9 +54,9 @@ def tranche_release(*, actor: Any, milestone_id: Any) -> TrancheRelease:
                 _("拨付后累计 %(total)s 元将超过项目预算 %(budget)s 元。")
                 % {"total": released + amount, "budget": project.budget}
             )
-        awarded = FundingAward.objects.filter(project=project, status=FundingAward.AwardState.ACTIVE).aggregate(s=Sum("amount"))[
-            "s"
-        ]
+        # The ceiling comes from the awards that fund the project whatever became of them later
+        # (a superseded award keeps only what was paid before): superseding never lifts it.
+        awarded = funding_ceiling(project_id=project.pk)
         if awarded is not None and released + amount > awarded:
             raise Conflict(
                 _("拨付后累计 %(total)s 元将超过有效资金支持总额 %(award)s 元。") % {"total": released + amount, "award": awarded}
