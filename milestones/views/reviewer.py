@@ -121,6 +121,8 @@ def _render_review(request: HttpRequest, assignment: ReviewerAssignment, *, decl
         "card": card,
         "submitted": submitted,
         "can_score": unconflicted and gate.status == GateState.OPEN and not submitted,
+        # the states in which assignment_declare_conflict accepts a declaration
+        "can_declare": gate.status in (GateState.SCHEDULED, GateState.OPEN, GateState.CLOSED),
         "peer_cards": peer_cards,
         "declare_form": declare_form or ConflictDeclarationForm(),
         "score_form": score_form,

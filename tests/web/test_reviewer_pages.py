@@ -302,3 +302,12 @@ def test_inbox_query_count_is_the_same_for_every_tab(client, reference_data, dja
     for tab in ("action", "progress", "done"):
         with django_assert_num_queries(len(one)):
             assert client.get(f"{url}?tab={tab}").status_code == 200
+
+
+def test_a_decided_gate_offers_no_declaration_and_is_not_overdue(client, reference_data):
+    setup = build_gate(reviewers=1, status="decided", due=dt.date.today() - dt.timedelta(days=90))
+    client.force_login(setup.reviewers[0])
+    html = client.get(reverse("milestones:review_gate", args=[setup.gate.pk])).content.decode()
+    assert 'id="declaration-closed"' in html
+    assert 'id="conflict-declaration"' not in html and reverse("milestones:review_declare", args=[setup.gate.pk]) not in html
+    assert "已逾期" not in html
