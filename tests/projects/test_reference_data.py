@@ -101,9 +101,11 @@ def test_loading_twice_changes_nothing(reference_data, django_assert_max_num_que
     assert before == after
 
 
-def test_a_changed_value_is_restored_by_the_next_load(reference_data):
+def test_a_changed_value_is_restored_only_by_a_reset(reference_data):
     SupportMeasure.objects.filter(code="incubator").update(amount_cap=1)
     from projects.services.reference import reference_data_load
 
-    assert reference_data_load() == 1
+    assert reference_data_load() == 0  # an admin's edit stands
+    assert SupportMeasure.objects.get(code="incubator").amount_cap == Decimal("1")
+    assert reference_data_load(reset=True) == 1
     assert SupportMeasure.objects.get(code="incubator").amount_cap == Decimal("20000000")
