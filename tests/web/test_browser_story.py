@@ -356,12 +356,14 @@ def test_whole_story_in_the_browser(browser, live_server, lang):
         pm_page.select_option("select[name=milestone]", str(m1.pk))
         pm_page.fill("input[name=new_due]", new_due.isoformat())
         pm_page.fill("textarea[name=reason]", t(lang, "关键器件交付延期四周。", "Key components arrive four weeks late."))
-        pm_page.click("#preview-button")
+        with pm_page.expect_navigation():
+            pm_page.click("#preview-button")
         # M3 is due on the project's end date: shifting it needs the end extended too — the preview says so.
-        pm_page.wait_for_selector("#preview-error")
-        assert project.planned_end.isoformat() in pm_page.inner_text("#preview-error")
+        pm_page.wait_for_selector("#form-errors")
+        assert project.planned_end.isoformat() in pm_page.inner_text("#form-errors")
         pm_page.fill("input[name=extend_end_to]", (project.planned_end + dt.timedelta(days=60)).isoformat())
-        pm_page.click("#preview-button")
+        with pm_page.expect_navigation():
+            pm_page.click("#preview-button")
         pm_page.wait_for_selector("#preview-table")
         preview = pm_page.inner_text("#preview")
         assert old_due.isoformat() in preview and new_due.isoformat() in preview
