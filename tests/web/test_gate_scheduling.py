@@ -388,3 +388,46 @@ def test_the_admin_project_page_links_to_scheduling(client, world):
     client.force_login(world.admin)
     html = client.get(reverse("admin:projects_project_change", args=[world.project.pk])).content.decode()
     assert 'id="admin-schedule-screening"' in html and _schedule_url(world) in html
+
+
+def test_a_submitted_milestones_gate_gets_reviewers_and_is_opened_by_its_chair(client, world):
+    """milestone_submit schedules the milestone's gate itself; its chair assigns reviewers from the
+    gate page and opens it (the milestone moves to in review)."""
+    from milestones.models import Milestone
+    from milestones.services.milestones import milestone_submit
+    from tests.factories import MilestoneFactory
+
+    Project.objects.filter(pk=world.project.pk).update(status=ProjectState.ACTIVE)
+    milestone = MilestoneFactory(project=world.project, status="in_progress")
+    _m, gate = milestone_submit(actor=world.admin, milestone_id=milestone.pk, committee_id=world.committee.pk)
+    client.force_login(world.committee.chair)
+    page = client.get(reverse("milestones:gate_detail", args=[gate.pk])).content.decode()
+    url = reverse("milestones:gate_assign_reviewers", args=[gate.pk])
+    assert url in page
+    html = client.get(url).content.decode()
+    assert "来自项目承担单位" in html  # same conflict rule at milestone gates
+    resp = client.post(url, {"reviewers": [str(u.pk) for u in world.members[:3]]})
+    assert resp.status_code == 302
+    client.post(reverse("milestones:gate_transition", args=[gate.pk, "open"]))
+    gate.refresh_from_db()
+    assert gate.status == "open" and Milestone.objects.get(pk=milestone.pk).status == "in_review"
+    assert ReviewerAssignment.objects.filter(gate=gate).count() == 3
+
+
+def test_the_pm_lead_may_not_assign_milestone_gate_reviewers_even_where_allowed_for_screening(client, world):
+    from milestones.services.milestones import milestone_submit
+    from tests.factories import MilestoneFactory
+
+    world.project.pm_team.lead_schedules_screening = True
+    world.project.pm_team.save(update_fields=["lead_schedules_screening"])
+    Project.objects.filter(pk=world.project.pk).update(status=ProjectState.ACTIVE)
+    milestone = MilestoneFactory(project=world.project, status="in_progress")
+    _m, gate = milestone_submit(actor=world.admin, milestone_id=milestone.pk, committee_id=world.committee.pk)
+    client.force_login(world.pm_lead)
+    assert client.get(reverse("milestones:gate_assign_reviewers", args=[gate.pk])).status_code == 403
+
+
+def test_the_admin_edits_the_team_setting_in_the_admin(client, world):
+    client.force_login(world.admin)
+    html = client.get(reverse("admin:projects_pmteam_change", args=[world.project.pm_team_id])).content.decode()
+    assert 'name="lead_schedules_screening"' in html
