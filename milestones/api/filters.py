@@ -22,18 +22,13 @@ from milestones.models import (
     Scorecard,
     TrancheRelease,
 )
-
-MAX_ID = 2**63 - 1
-
-
-def id_filter(field_name: str) -> df.NumberFilter:
-    return df.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID)
+from pmflow.api.filters import StrictBooleanFilter, StrictFilterSet, id_filter
 
 
-class MilestoneFilter(df.FilterSet):
+class MilestoneFilter(StrictFilterSet):
     project = id_filter("project_id")
     status = df.MultipleChoiceFilter(choices=MilestoneState.choices)
-    is_final = df.BooleanFilter()
+    is_final = StrictBooleanFilter()
     due_before = df.DateFilter(field_name="current_due", lookup_expr="lte")
     due_after = df.DateFilter(field_name="current_due", lookup_expr="gte")
 
@@ -42,7 +37,7 @@ class MilestoneFilter(df.FilterSet):
         fields = ["project", "status", "is_final"]
 
 
-class GateReviewFilter(df.FilterSet):
+class GateReviewFilter(StrictFilterSet):
     project = id_filter("project_id")
     milestone = id_filter("milestone_id")
     chair = id_filter("chair_id")
@@ -55,27 +50,27 @@ class GateReviewFilter(df.FilterSet):
         fields = ["project", "milestone", "chair", "kind", "status"]
 
 
-class ReviewerAssignmentFilter(df.FilterSet):
+class ReviewerAssignmentFilter(StrictFilterSet):
     gate = id_filter("gate_id")
     reviewer = id_filter("reviewer_id")
-    has_conflict = df.BooleanFilter()
+    has_conflict = StrictBooleanFilter()
 
     class Meta:
         model = ReviewerAssignment
         fields = ["gate", "reviewer", "has_conflict"]
 
 
-class ScorecardFilter(df.FilterSet):
+class ScorecardFilter(StrictFilterSet):
     gate = id_filter("assignment__gate_id")
     reviewer = id_filter("assignment__reviewer_id")
-    submitted = df.BooleanFilter(field_name="submitted_at", lookup_expr="isnull", exclude=True)
+    submitted = StrictBooleanFilter(field_name="submitted_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Scorecard
         fields = ["gate", "reviewer"]
 
 
-class GateDecisionFilter(df.FilterSet):
+class GateDecisionFilter(StrictFilterSet):
     gate = id_filter("gate_id")
     project = id_filter("gate__project_id")
     outcome = df.ChoiceFilter(choices=DecisionOutcome.choices)
@@ -85,7 +80,7 @@ class GateDecisionFilter(df.FilterSet):
         fields = ["gate", "project", "outcome"]
 
 
-class ChangeRequestFilter(df.FilterSet):
+class ChangeRequestFilter(StrictFilterSet):
     project = id_filter("project_id")
     milestone = id_filter("milestone_id")
     kind = df.ChoiceFilter(choices=ChangeKind.choices)
@@ -96,15 +91,15 @@ class ChangeRequestFilter(df.FilterSet):
         fields = ["project", "milestone", "kind", "status"]
 
 
-class AssessmentRoundFilter(df.FilterSet):
-    is_open = df.BooleanFilter()
+class AssessmentRoundFilter(StrictFilterSet):
+    is_open = StrictBooleanFilter()
 
     class Meta:
         model = AssessmentRound
         fields = ["is_open"]
 
 
-class AssessmentFilter(df.FilterSet):
+class AssessmentFilter(StrictFilterSet):
     round = id_filter("round_id")
     project = id_filter("project_id")
     overall = df.ChoiceFilter(choices=Rating.choices)
@@ -114,7 +109,7 @@ class AssessmentFilter(df.FilterSet):
         fields = ["round", "project", "overall"]
 
 
-class TrancheReleaseFilter(df.FilterSet):
+class TrancheReleaseFilter(StrictFilterSet):
     milestone = id_filter("milestone_id")
     project = id_filter("milestone__project_id")
 

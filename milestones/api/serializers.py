@@ -26,6 +26,7 @@ from milestones.models import (
     TrancheRelease,
 )
 from pmflow.api.base import object_list
+from pmflow.api.fields import BoundedDateField, StrictIdField
 from pmflow.api.transitions import available_transitions_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
@@ -233,11 +234,8 @@ class TrancheReleaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-MAX_ID = 2**63 - 1
-
-
 def id_field(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return StrictIdField(**kwargs)
 
 
 # --- input (types only; the services validate the rules) -------------------------------------------------
@@ -253,7 +251,7 @@ class GateScheduleSerializer(serializers.Serializer):
     committee = id_field()
     quorum = serializers.IntegerField(min_value=1, max_value=100, required=False, default=3)
     milestone = id_field(required=False, allow_null=True, default=None)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = BoundedDateField(required=False, allow_null=True, default=None)
     criteria = object_list(CriterionInputSerializer(), required=False, allow_null=True, default=None, max_length=100)
 
 
@@ -281,14 +279,14 @@ class ScorecardInputSerializer(serializers.Serializer):
 
 class ConditionInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
-    due_date = serializers.DateField()
+    due_date = BoundedDateField()
 
 
 class GateDecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     rationale = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
     conditions = object_list(ConditionInputSerializer(), required=False, allow_null=True, default=None, max_length=100)
-    new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    new_due_date = BoundedDateField(required=False, allow_null=True, default=None)
 
 
 class ChangeRequestInputSerializer(serializers.Serializer):
@@ -314,10 +312,10 @@ class ChangeRequestPreviewSerializer(serializers.Serializer):
 
 
 class AssessmentRoundOpenSerializer(serializers.Serializer):
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    period_start = BoundedDateField()
+    period_end = BoundedDateField()
     label = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = BoundedDateField(required=False, allow_null=True, default=None)
 
 
 class AssessmentSubmitSerializer(serializers.Serializer):

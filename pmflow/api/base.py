@@ -22,6 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from pmflow.api.authentication import TokenAuthentication
 from pmflow.api.exceptions import api_exception_handler
+from pmflow.api.fields import ascii_id
 from pmflow.api.parsers import BoundedJSONParser
 from pmflow.api.settings import api_setting
 
@@ -233,6 +234,9 @@ class ApiReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """List + retrieve. ``detail_serializer_class`` (optional) is used for retrieve and write responses."""
 
     detail_serializer_class: type[serializers.Serializer] | None = None
+    # ASCII digits only: Python's int() reads "１" (full-width) as 1, so /projects/１/ was project 1.
+    # Anything else in the id segment matches no route: the API's JSON 404.
+    lookup_value_regex = "[0-9]+"
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action != "list" and self.detail_serializer_class is not None:
@@ -257,10 +261,12 @@ class ApiReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         a single object (DRF would build the FilterSet for nothing: ~7 ms a request under load)."""
         from django.http import Http404
 
-        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        pk = ascii_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+        if pk is None:
+            raise Http404
         try:
-            obj = self.get_queryset().get(**{self.lookup_field: int(lookup)})
-        except (self.get_queryset().model.DoesNotExist, ValueError, TypeError, OverflowError):
+            obj = self.get_queryset().get(**{self.lookup_field: pk})
+        except self.get_queryset().model.DoesNotExist:
             raise Http404
         self.check_object_permissions(self.request, obj)
         return obj
@@ -273,9 +279,12 @@ class ApiReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         """``pk`` from ``queryset`` (already filtered by visibility), else 404."""
         from django.http import Http404
 
+        number = ascii_id(pk)
+        if number is None:
+            raise Http404
         try:
-            return queryset.get(pk=int(pk))
-        except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+            return queryset.get(pk=number)
+        except queryset.model.DoesNotExist:
             raise Http404
 
 

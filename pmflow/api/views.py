@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pmflow.api.base import ApiReadOnlyViewSet, ApiViewMixin
+from pmflow.api.filters import StrictBooleanFilter, StrictFilterSet, id_filter
 from pmflow.models import AuditEntry, Notification, NotificationKind, NotificationStatus
 from pmflow.rules import is_programme_admin
 
@@ -33,10 +34,10 @@ class MarkedReadSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
 
 
-class NotificationFilter(df.FilterSet):
+class NotificationFilter(StrictFilterSet):
     kind = df.ChoiceFilter(choices=NotificationKind.choices)
     status = df.ChoiceFilter(choices=NotificationStatus.choices)
-    unread = df.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
         model = Notification
@@ -117,10 +118,10 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         return f"{ct.app_label}.{ct.model}"
 
 
-class AuditEntryFilter(df.FilterSet):
+class AuditEntryFilter(StrictFilterSet):
     object_type = df.ChoiceFilter(choices=[(k, k) for k in AUDITED_MODELS], method="filter_object_type")
     object_id = df.CharFilter(max_length=64)
-    actor = df.NumberFilter(field_name="actor_id", min_value=1, max_value=2**63 - 1)
+    actor = id_filter("actor_id")
     action = df.CharFilter(max_length=64)
     date_from = df.DateFilter(field_name="created_at", lookup_expr="date__gte")
     date_to = df.DateFilter(field_name="created_at", lookup_expr="date__lte")

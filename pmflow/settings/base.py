@@ -230,6 +230,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "pmflow <noreply@pmflow.local>")
 
 # --- Domain settings ---
+# The earliest and latest date any write accepts (pmflow.parsing.date_bounds).
+PMFLOW_DATE_MIN = env("PMFLOW_DATE_MIN", "2000-01-01")
+PMFLOW_DATE_MAX = env("PMFLOW_DATE_MAX", "2100-12-31")
 PMFLOW = {
     # A task is at risk when its progress trails the straight line from start to due by more than
     # this many percentage points, or it is due within AT_RISK_DUE_DAYS and under AT_RISK_DUE_PROGRESS.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as df
 
+from pmflow.api.filters import StrictBooleanFilter, StrictFilterSet, id_filter
 from projects.models import (
     Field,
     FundingAward,
@@ -19,7 +20,7 @@ from projects.models import (
 from projects.models.projects import Health, SupportMode
 
 
-class FieldFilter(df.FilterSet):
+class FieldFilter(StrictFilterSet):
     direction = df.CharFilter(field_name="direction__code", max_length=40)
     tier = df.CharFilter(field_name="tier__code", max_length=40)
 
@@ -28,7 +29,7 @@ class FieldFilter(df.FilterSet):
         fields = ["direction", "tier"]
 
 
-class PMTeamFilter(df.FilterSet):
+class PMTeamFilter(StrictFilterSet):
     code = df.CharFilter(max_length=40)
 
     class Meta:
@@ -36,16 +37,16 @@ class PMTeamFilter(df.FilterSet):
         fields = ["code"]
 
 
-class ProjectFilter(df.FilterSet):
+class ProjectFilter(StrictFilterSet):
     status = df.MultipleChoiceFilter(choices=ProjectState.choices)
     health = df.ChoiceFilter(choices=Health.choices)
     support_mode = df.ChoiceFilter(choices=SupportMode.choices)
     field = df.CharFilter(field_name="field__code", max_length=40)
     direction = df.CharFilter(field_name="field__direction__code", max_length=40)
     tier = df.CharFilter(field_name="field__tier__code", max_length=40)
-    pm_team = df.NumberFilter(field_name="pm_team_id", min_value=1, max_value=2**63 - 1)
-    lead = df.NumberFilter(field_name="lead_id", min_value=1, max_value=2**63 - 1)
-    non_consensus_track = df.BooleanFilter()
+    pm_team = id_filter("pm_team_id")
+    lead = id_filter("lead_id")
+    non_consensus_track = StrictBooleanFilter()
     planned_end_before = df.DateFilter(field_name="planned_end", lookup_expr="lte")
     planned_start_after = df.DateFilter(field_name="planned_start", lookup_expr="gte")
     q = df.CharFilter(method="filter_q", max_length=200, label="Search in code and title")
@@ -60,8 +61,8 @@ class ProjectFilter(df.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
 
-class ProjectRelatedFilter(df.FilterSet):
-    project = df.NumberFilter(field_name="project_id", min_value=1, max_value=2**63 - 1)
+class ProjectRelatedFilter(StrictFilterSet):
+    project = id_filter("project_id")
 
 
 class PlanVersionFilter(ProjectRelatedFilter):
@@ -89,7 +90,7 @@ class FundingAwardFilter(ProjectRelatedFilter):
 
 
 class KeyTaskListFilter(ProjectRelatedFilter):
-    pm_team = df.NumberFilter(field_name="pm_team_id", min_value=1, max_value=2**63 - 1)
+    pm_team = id_filter("pm_team_id")
     health = df.ChoiceFilter(choices=Health.choices)
 
     class Meta:
@@ -97,13 +98,13 @@ class KeyTaskListFilter(ProjectRelatedFilter):
         fields = ["project", "pm_team", "health"]
 
 
-class TaskFilter(df.FilterSet):
-    task_list = df.NumberFilter(field_name="task_list_id", min_value=1, max_value=2**63 - 1)
-    owner = df.NumberFilter(field_name="owner_id", min_value=1, max_value=2**63 - 1)
+class TaskFilter(StrictFilterSet):
+    task_list = id_filter("task_list_id")
+    owner = id_filter("owner_id")
     status = df.MultipleChoiceFilter(choices=TaskStatus.choices)
     category = df.CharFilter(field_name="category__code", max_length=40)
     due_before = df.DateFilter(field_name="due_date", lookup_expr="lte")
-    blocked = df.BooleanFilter()
+    blocked = StrictBooleanFilter()
 
     class Meta:
         model = Task

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from pmflow.api.fields import BoundedDateField, StrictIdField
 from pmflow.api.transitions import available_transitions_field
 from projects.models import (
     Direction,
@@ -25,7 +26,6 @@ from projects.models import (
     Tier,
 )
 
-MAX_ID = 2**63 - 1
 #: the project transitions the transitions endpoint runs; the rest follow from gate decisions,
 #: non-consensus approvals and milestone submissions (Project.EFFECT_ONLY_TRANSITIONS)
 PROJECT_EXPOSED = tuple(n for n in Project.TRANSITION_PERMISSIONS if n not in Project.EFFECT_ONLY_TRANSITIONS)
@@ -33,7 +33,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
 
 
 def id_field(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return StrictIdField(**kwargs)
 
 
 # --- reference data -------------------------------------------------------------------------------------
@@ -105,8 +105,8 @@ class PMTeamCreateSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     lead = id_field()
-    term_start = serializers.DateField()
-    term_end = serializers.DateField()
+    term_start = BoundedDateField()
+    term_end = BoundedDateField()
     fields = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list, max_length=50)
     non_consensus_quota = serializers.IntegerField(min_value=0, max_value=100, required=False, default=2)
 
@@ -174,9 +174,9 @@ class ProjectInputSerializer(serializers.Serializer):
     lead = id_field(help_text="User id of the project lead.")
     budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     support_mode = serializers.ChoiceField(choices=SupportMode.choices)
-    planned_start = serializers.DateField()
-    planned_end = serializers.DateField()
-    window_extended_to = serializers.DateField(required=False, allow_null=True)
+    planned_start = BoundedDateField()
+    planned_end = BoundedDateField()
+    window_extended_to = BoundedDateField(required=False, allow_null=True)
     sandbox_supervision = serializers.BooleanField(required=False)
 
 
@@ -342,17 +342,17 @@ class TaskInputSerializer(serializers.Serializer):
     task_list = id_field()
     category = id_field(help_text="Task category id.")
     title = serializers.CharField(max_length=300)
-    start_date = serializers.DateField()
-    due_date = serializers.DateField()
+    start_date = BoundedDateField()
+    due_date = BoundedDateField()
     weight = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"), required=False)
     owner = id_field(required=False, allow_null=True)
     milestone = id_field(required=False, allow_null=True)
     progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    done_date = serializers.DateField(required=False, allow_null=True)
+    done_date = BoundedDateField(required=False, allow_null=True)
     blocked = serializers.BooleanField(required=False)
 
 
 class TaskProgressSerializer(serializers.Serializer):
     progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    done_date = serializers.DateField(required=False, allow_null=True)
+    done_date = BoundedDateField(required=False, allow_null=True)
     blocked = serializers.BooleanField(required=False)

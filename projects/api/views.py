@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pmflow.api.base import ApiReadOnlyViewSet, validated
+from pmflow.api.fields import ascii_id
 from pmflow.api.transitions import TransitionViewSetMixin, transition_action
 from projects.api import filters, visibility
 from projects.api.serializers import (
@@ -139,14 +140,11 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
         return visibility.projects_for(self.request.user)
 
     def _pk(self) -> int:
-        """The project id in the URL; 404 unless a positive 64-bit integer."""
+        """The project id in the URL; 404 unless a positive 64-bit integer of ASCII digits."""
         from django.http import Http404
 
-        try:
-            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-        except (TypeError, ValueError):
-            raise Http404
-        if not 0 < pk < 2**63:
+        pk = ascii_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+        if pk is None:
             raise Http404
         return pk
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from pmflow.audit import audit_record
 from pmflow.errors import Forbidden, InvalidInput, NotFound
+from pmflow.parsing import date_bounds_error
 from pmflow.rules import is_programme_admin
 from pmflow.tasking import task_enqueue_on_commit
 from projects.models import KeyTaskList, PMTeam, Project, Task, TaskCategory, TaskListDirty
@@ -96,6 +97,8 @@ def _validated_task_fields(
         if name in values:
             if not isinstance(values[name], dt.date):
                 errors[name] = _("请填写有效日期。")
+            elif (message := date_bounds_error(values[name])) is not None:
+                errors[name] = message
             clean[name] = values[name]
     start = clean.get("start_date", current.start_date if current else None)
     due = clean.get("due_date", current.due_date if current else None)
@@ -149,6 +152,8 @@ def _progress_fields(
     if done_date is not None:
         if not isinstance(done_date, dt.date):
             errors["done_date"] = _("请填写有效日期。")
+        elif (message := date_bounds_error(done_date)) is not None:
+            errors["done_date"] = message
         elif done_date > today:
             errors["done_date"] = _("完成日期不能晚于今天。")
         elif done_date < task.start_date:
