@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from pmflow.audit import audit_record
 from pmflow.errors import Forbidden, InvalidInput, NotFound
 from pmflow.models import Organisation
+from pmflow.parsing import id_parse
 from projects.models import FundingAward, Policy, Project, ProjectState, SupportMeasure
 from projects.models.funding import ItemKind, OtherPolicySupport
 
@@ -223,10 +224,8 @@ def _award_clean(
         errors["measure_code"] = [_("未知的支持措施：%(code)s。") % {"code": measure_code}]
     # Lock the beneficiary first: every award for it serialises here, even when it has none yet.
     orgs = Organisation.objects.select_for_update() if lock else Organisation.objects.all()
-    try:
-        beneficiary = orgs.filter(pk=beneficiary_id).first()
-    except (TypeError, ValueError):
-        beneficiary = None
+    beneficiary_pk = id_parse(beneficiary_id)  # not int(): 7.5 or True would name another organisation
+    beneficiary = orgs.filter(pk=beneficiary_pk).first() if beneficiary_pk is not None else None
     if beneficiary is None:
         errors["beneficiary_id"] = [_("未知的受益单位。")]
     value = _money(amount, "amount", errors)
