@@ -59,6 +59,16 @@ class Project(ConcurrentTransitionMixin, models.Model):
     window_extended_to = models.DateField(
         _("政策期延展至"), null=True, blank=True, help_text=_("经批准可超出政策有效期的结束日期。")
     )
+    window_extension_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("延展批准人"),
+        help_text=_("超出政策有效期的延展须经项目经理团队以外的管理员批准。"),
+    )
+    window_extension_approved_at = models.DateTimeField(_("延展批准时间"), null=True, blank=True)
     non_consensus_track = models.BooleanField(_("非共识通道"), default=False)
     sandbox_supervision = models.BooleanField(_("沙盒监管"), default=False)
     health = models.CharField(_("健康度"), max_length=8, choices=Health.choices, default=Health.GREY, db_index=True)

@@ -204,6 +204,11 @@ def project_input_clean(data: dict[str, Any], *, current: Project | None = None)
                 "planned_start",
                 _("计划开始日期早于政策实施日期（%(date)s）。") % {"date": policy.effective_from.isoformat()},
             )
+        if start and start > policy.effective_to:
+            err(
+                "planned_start",
+                _("政策有效期已于 %(date)s 结束，项目不能在此之后开始。") % {"date": policy.effective_to.isoformat()},
+            )
         if extended is not None and extended <= policy.effective_to:
             err(
                 "window_extended_to",
@@ -271,6 +276,7 @@ def project_create(*, actor: Any, data: dict[str, Any]) -> Project:
     elif not getattr(actor, "is_authenticated", False):
         raise Forbidden()
     cleaned = project_input_clean(data)
+    cleaned.update(_window_extension_approval(actor, cleaned.get("window_extended_to")))
     year = timezone.localdate().year
     field: Field = cleaned["field"]
     template = field.tier.milestone_templates.filter(is_current=True).first()
@@ -326,6 +332,8 @@ def project_update(*, actor: Any, project_id: Any, data: dict[str, Any]) -> Proj
         if "pm_team" in cleaned and cleaned["pm_team"].pk != project.pm_team_id:
             _require_team_member(actor, cleaned["pm_team"], _("您不是目标项目经理团队的成员。"))
         changed = {k: v for k, v in cleaned.items() if getattr(project, k) != v}
+        if "window_extended_to" in changed:
+            changed.update(_window_extension_approval(actor, changed["window_extended_to"]))
         if not changed:
             return project
         before = {k: _jsonable(getattr(project, k)) for k in changed}
@@ -342,6 +350,59 @@ def project_update(*, actor: Any, project_id: Any, data: dict[str, Any]) -> Proj
             from_state=project.status,
             to_state=project.status,
             data={"before": before, "after": {k: _jsonable(v) for k, v in changed.items() if k in before}},
+        )
+    return project
+
+
+# --- the policy window -----------------------------------------------------------------------------
+def _window_extension_approval(actor: Any, extended_to: Any) -> dict[str, Any]:
+    """Who approved an extension past the policy window: a programme admin typing it approves it (and
+    is recorded); anyone else only requests it, and any change clears an earlier approval."""
+    if extended_to is not None and is_programme_admin(actor):
+        return {"window_extension_approved_by": actor, "window_extension_approved_at": timezone.now()}
+    return {"window_extension_approved_by": None, "window_extension_approved_at": None}
+
+
+def project_window_refusal(project: Project, *, starting: bool = False) -> str | None:
+    """Why ``project`` may not go ahead under the policy window, or None: its end lies past the
+    window without an extension a programme admin approved; or (``starting``) the window has closed."""
+    policy = Policy.objects.order_by("effective_from").first()
+    if policy is None:
+        return None
+    if starting and timezone.localdate() > policy.effective_to:
+        return _("政策有效期已于 %(date)s 结束，项目不能再启动。") % {"date": policy.effective_to.isoformat()}
+    if project.planned_end > policy.effective_to and (
+        project.window_extended_to is None or project.window_extension_approved_at is None
+    ):
+        return _("计划结束日期（%(end)s）超出政策有效期（%(date)s），延展须经管理员批准后方可继续。") % {
+            "end": project.planned_end.isoformat(),
+            "date": policy.effective_to.isoformat(),
+        }
+    return None
+
+
+def project_window_extension_approve(*, actor: Any, project_id: Any) -> Project:
+    """A programme admin approves a project's requested extension past the policy window (recorded
+    with who and when, audit row)."""
+    with transaction.atomic():
+        try:
+            project = Project.objects.select_for_update().get(pk=project_id)
+        except (Project.DoesNotExist, ValueError, TypeError) as exc:
+            raise NotFound() from exc
+        if not is_programme_admin(actor):
+            raise Forbidden(_("政策期延展只能由管理员批准。"))
+        if project.window_extended_to is None:
+            raise InvalidInput(fields={"window_extended_to": [_("该项目没有申请延展。")]})
+        project.window_extension_approved_by = actor
+        project.window_extension_approved_at = timezone.now()
+        project.save(update_fields=["window_extension_approved_by", "window_extension_approved_at", "updated_at"])
+        audit_record(
+            obj=project,
+            actor=actor,
+            action="window_extension_approve",
+            from_state=project.status,
+            to_state=project.status,
+            data={"window_extended_to": project.window_extended_to.isoformat()},
         )
     return project
 
@@ -416,6 +477,9 @@ def project_transition(
         extra.append("non_consensus_track")
 
     def _effects(project: Project, from_state: str) -> None:
+        # Checked under the row lock; raising rolls the transition back.
+        if name in ("submit", "activate") and (refusal := project_window_refusal(project, starting=name == "activate")):
+            raise Conflict(refusal)
         if effects is not None:
             effects(project, from_state)
         _notify_state_changed(project, from_state, name, actor)
