@@ -68,6 +68,14 @@ def milestone_page(*, user: Any, milestone_id: Any) -> dict[str, Any]:
     ]
     rollup = milestone_task_rollups(milestone_ids=[milestone.pk]).get(milestone.pk)
     actions = milestone_actions(user, milestone)
+    # 拨付资金: the rule of ``milestones.release_tranche`` (admin, or chair of a gate of this milestone)
+    # decided from the gates already read, so the page keeps its query count
+    can_release = (
+        milestone.status == MilestoneState.PASSED
+        and release is None
+        and milestone.tranche_amount > 0
+        and (admin or any(g.chair_id == user.pk for g in gates))
+    )
     return {
         "milestone": milestone,
         "project": milestone.project,
@@ -77,6 +85,7 @@ def milestone_page(*, user: Any, milestone_id: Any) -> dict[str, Any]:
         "rollup": rollup,
         "evidence": milestone_evidence(user, milestone.pk),
         "actions": actions,
+        "can_release": can_release,
         "labels": {n: Milestone.TRANSITION_LABELS[n] for n in actions},
         "can_upload": evidence_upload_allowed(actor=user, milestone=milestone),
         "conditions_open": condition_tasks_open(milestone) if milestone.status == MilestoneState.PASSED_WITH_CONDITIONS else 0,
