@@ -91,6 +91,9 @@ class NotificationKind(models.TextChoices):
     TASK_CONDITION = "task_condition", _("整改条件任务")
     DIGEST = "digest", _("每日摘要")
     DELIVERY_DELAYED = "delivery_delayed", _("邮件发送受阻")
+    TASK_DUE = "task_due", _("任务即将到期")
+    TASK_OVERDUE = "task_overdue", _("任务已逾期")
+    TASK_OVERDUE_WEEKLY = "task_overdue_weekly", _("逾期任务周报")
 
 
 class NotificationStatus(models.TextChoices):
@@ -107,18 +110,21 @@ class Notification(models.Model):
     (recipient, kind, object, due date) makes every writer idempotent, so a repeated sweep or a
     retried task can never duplicate a reminder."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No single-column indexes on recipient, content type or status: the unique key starts with the
+    # recipient and (status, next_attempt_at) serves delivery; every index costs each outbox write
+    # (a reminder sweep writes one row per task and recipient).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(_("类型"), max_length=32, choices=NotificationKind.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.CharField(max_length=64)
     due_date = models.DateField(_("到期日"), null=True, blank=True)
     subject = models.CharField(_("标题"), max_length=300)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     send_email = models.BooleanField(_("发送邮件"), default=True)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING, db_index=True
-    )
+    status = models.CharField(_("状态"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)

@@ -32,3 +32,14 @@ def task_lists_dirty_recalculate() -> int:
     from projects.services.task_status import task_lists_dirty_recalculate as sweep
 
     return sweep()
+
+
+@shared_task(name="projects.task_reminders_sweep", **TASK_RETRY)
+def task_reminders_sweep(today: str | None = None) -> int:
+    """Daily (beat, working days): task due-soon / overdue reminders and the weekly digest to project
+    leads. ``today`` (ISO date) is for reruns of a missed day; beat passes nothing."""
+    import datetime as dt
+
+    from projects.services.task_reminders import task_reminders_sweep as sweep
+
+    return sweep(today=dt.date.fromisoformat(today) if today else None)

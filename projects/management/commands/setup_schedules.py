@@ -30,6 +30,11 @@ SCHEDULES: list[dict[str, Any]] = [
         "crontab": {"minute": "30", "hour": "8", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},
     },
     {
+        "name": "pmflow: 任务提醒 (task reminders and weekly overdue digest, working days 08:35)",
+        "task": "projects.task_reminders_sweep",
+        "crontab": {"minute": "35", "hour": "8", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},
+    },
+    {
         "name": "pmflow: 通知发送 (outbox delivery, every minute)",
         "task": "pmflow.notifications_deliver",
         "interval": {"every": 1, "period": "minutes"},
