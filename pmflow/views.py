@@ -16,8 +16,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date, parse_etags
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from pmflow.errors import NotFound
@@ -197,16 +198,30 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 # --- iCalendar feed -----------------------------------------------------------------------------------
-@never_cache
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """A private token URL (no login): the user's milestone and review due dates as iCalendar."""
-    from projects.selectors.exports import calendar_build
+    """A private token URL (no login): the user's milestone and review due dates as iCalendar.
+
+    Calendar clients poll it: the answer carries an entity tag naming the data version, so a poll with
+    ``If-None-Match`` answers 304 for two queries (the token, the version) while nothing changed; a
+    changed version builds the body once and keeps it in the shared cache."""
+    from projects.selectors.exports import calendar_etag
+    from projects.selectors.exports import calendar_feed as feed_for
 
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None or not token:
         raise Http404(_("日历订阅不存在。"))
-    body = calendar_build(user, site_url=request.build_absolute_uri("/").rstrip("/"))
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="pmflow.ics"'
+    site_url = request.build_absolute_uri("/").rstrip("/")
+    etag = calendar_etag(user, site_url=site_url)
+    if etag is not None and etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponse(status=304)
+    else:
+        feed = feed_for(user, site_url=site_url, etag=etag)
+        response = HttpResponse(feed.body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="pmflow.ics"'
+        response["Last-Modified"] = http_date(feed.built_at.timestamp())
+    if etag is not None:
+        response["ETag"] = etag
+    # A private URL: no shared cache may keep it, and a client keeps it only to revalidate.
+    patch_cache_control(response, private=True, no_cache=True, max_age=0)
     return response

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from pmflow.portfolio_version import current_version
 from projects.models import FundingAward, PMTeamMembership, Project
 
 
@@ -137,26 +142,86 @@ def portfolio_xlsx(qs: models.QuerySet[Project]) -> bytes:
 # --- iCalendar ------------------------------------------------------------------------------------------
 CALENDAR_MILESTONE_STATES = ("planned", "in_progress", "submitted", "in_review", "on_hold", "passed_with_conditions")
 CALENDAR_GATE_STATES = ("scheduled", "open", "closed")
+#: the feed's window around today: due dates further back or ahead are left out (calendar clients
+#: poll the feed; a whole portfolio's history made it megabytes)
+CALENDAR_DAYS_BACK = 90
+CALENDAR_DAYS_AHEAD = 365
 
 
-def calendar_events(user: Any) -> tuple[list[Any], list[Any]]:
+def calendar_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    today = today or timezone.localdate()
+    return today - dt.timedelta(days=CALENDAR_DAYS_BACK), today + dt.timedelta(days=CALENDAR_DAYS_AHEAD)
+
+
+def calendar_events(user: Any, *, today: dt.date | None = None) -> tuple[list[Any], list[Any]]:
     """(milestones, gate reviews) whose due dates belong in ``user``'s calendar: milestones of the
-    projects of their PM teams or that they lead; gates they chair or review (not recused). Two queries."""
+    projects of their PM teams or that they lead; gates they chair or review (not recused); due within
+    ``calendar_window``. Two queries."""
     from milestones.models import GateReview, Milestone, ReviewerAssignment
 
+    start, end = calendar_window(today)
     member = Exists(PMTeamMembership.objects.filter(team_id=OuterRef("project__pm_team_id"), user_id=user.pk))
     milestones = list(
-        Milestone.objects.filter(member | Q(project__lead_id=user.pk), status__in=CALENDAR_MILESTONE_STATES)
+        Milestone.objects.filter(
+            member | Q(project__lead_id=user.pk),
+            status__in=CALENDAR_MILESTONE_STATES,
+            current_due__gte=start,
+            current_due__lte=end,
+        )
         .select_related("project")
         .order_by("current_due", "id")
     )
     reviewer = Exists(ReviewerAssignment.objects.filter(gate_id=OuterRef("pk"), reviewer_id=user.pk).exclude(has_conflict=True))
     gates = list(
-        GateReview.objects.filter(reviewer | Q(chair_id=user.pk), status__in=CALENDAR_GATE_STATES)
+        GateReview.objects.filter(
+            reviewer | Q(chair_id=user.pk), status__in=CALENDAR_GATE_STATES, due_date__gte=start, due_date__lte=end
+        )
         .select_related("project", "milestone")
         .order_by("due_date", "id")
     )
     return milestones, gates
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    """A user's feed as served: the body, its entity tag and when it was built."""
+
+    body: bytes
+    etag: str
+    built_at: dt.datetime
+
+
+def calendar_etag(user: Any, *, site_url: str = "", today: dt.date | None = None) -> str | None:
+    """The entity tag of ``user``'s feed now, or None where there is no data version (not PostgreSQL,
+    or inside a transaction). It names everything the body depends on: the portfolio data version
+    (every table the feed reads moves it, ``milestones/migrations/0102_pagespeed_calendar_version.py``),
+    the user, the day (the window and the statuses move with it), the site URL and the language.
+    One query (the version)."""
+    version = current_version()
+    if version is None:
+        return None
+    today = today or timezone.localdate()
+    key = f"{version}|{user.pk}|{user}|{today.isoformat()}|{site_url}|{get_language()}"
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def calendar_feed(user: Any, *, site_url: str = "", etag: str | None = None) -> CalendarFeed:
+    """``user``'s feed: from the shared cache when a body was built under the same entity tag, else
+    built (two queries) and stored. ``etag`` is ``calendar_etag``'s answer (None: build, never cache)."""
+    if etag is None:
+        return CalendarFeed(body=calendar_build(user, site_url=site_url), etag="", built_at=timezone.now())
+    key = f"pmflow:ical:{user.pk}:{etag.strip(chr(34))}"
+    found = cache.get(key)
+    if found is not None:
+        return CalendarFeed(body=found[1], etag=etag, built_at=found[0])
+    built_at = timezone.now().replace(microsecond=0)
+    body = calendar_build(user, site_url=site_url)
+    cache.set(key, (built_at, body), CALENDAR_CACHE_SECONDS)
+    return CalendarFeed(body=body, etag=etag, built_at=built_at)
+
+
+#: a cached body lives at most this long (its tag changes with the data or the day anyway)
+CALENDAR_CACHE_SECONDS = 24 * 3600
 
 
 def calendar_build(user: Any, *, site_url: str = "") -> bytes:

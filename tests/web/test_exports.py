@@ -91,20 +91,21 @@ def test_exports_use_a_fixed_number_of_queries(client, team, django_assert_num_q
 
 def test_calendar_feed_lists_milestones_and_reviews_by_private_token(client, team):
     project = ProjectFactory(pm_team=team)
-    MilestoneFactory(project=project, sequence=1, title="原理样机", current_due=dt.date(2026, 6, 30))
+    soon = dt.date.today() + dt.timedelta(days=30)  # inside the feed's window (90 days back, a year ahead)
+    MilestoneFactory(project=project, sequence=1, title="原理样机", current_due=soon)
     MilestoneFactory(project=project, sequence=2, title="已取消", status="cancelled")
     reviewer = UserFactory()
-    gate = GateReviewFactory(project=project, due_date=dt.date(2026, 5, 15))
+    gate = GateReviewFactory(project=project, due_date=soon - dt.timedelta(days=10))
     ReviewerAssignment.objects.create(gate=gate, reviewer=reviewer)
 
     resp = client.get(reverse("calendar_feed", args=[team.member.calendar_token]))  # no login
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/calendar")
     events = Calendar.from_ical(resp.content).walk("VEVENT")
     assert [str(e["summary"]) for e in events] == [f"里程碑截止：{project.code} M1 原理样机"]
-    assert events[0].decoded("dtstart") == dt.date(2026, 6, 30)
+    assert events[0].decoded("dtstart") == soon
 
     events = Calendar.from_ical(client.get(reverse("calendar_feed", args=[reviewer.calendar_token])).content).walk("VEVENT")
-    assert len(events) == 1 and events[0].decoded("dtstart") == dt.date(2026, 5, 15)
+    assert len(events) == 1 and events[0].decoded("dtstart") == soon - dt.timedelta(days=10)
     assert str(events[0]["uid"]) == f"gate-{gate.pk}@pmflow"
 
 
