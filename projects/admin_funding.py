@@ -183,3 +183,6 @@ class OtherPolicySupportAdmin(ProgrammeAdminAccessMixin, admin.ModelAdmin):
 
 
 __all__ = ["FundingAwardServiceAdminMixin", "ItemKind", "OtherPolicySupportAdmin"]
+
+
+from projects import admin_policy  # noqa: E402,F401  (tags, organisation profiles, consortium participants)

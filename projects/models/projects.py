@@ -49,6 +49,14 @@ class Project(ConcurrentTransitionMixin, models.Model):
     performer = models.ForeignKey(
         "pmflow.Organisation", on_delete=models.PROTECT, related_name="projects", verbose_name=_("承担单位")
     )
+    secondary_fields = models.ManyToManyField(
+        "projects.Field",
+        related_name="secondary_projects",
+        blank=True,
+        verbose_name=_("交叉领域"),
+        help_text=_("跨领域交叉融合项目涉及的其他领域；统计按主领域（领域）计。"),
+    )
+    programme_tags = models.ManyToManyField("projects.ProgrammeTag", related_name="projects", blank=True, verbose_name=_("专项"))
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("项目负责人")
     )
@@ -245,3 +253,104 @@ class TechnologyRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} · {self.name}"
+
+
+class ProgrammeTag(models.Model):
+    """A programme a project belongs to, e.g. 前沿颠覆性技术专项, 市级科技重大专项 (admin-kept list)."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name_zh = models.CharField(_("中文名称"), max_length=100, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("专项")
+        verbose_name_plural = _("专项")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class ProjectParticipant(models.Model):
+    """联合攻关: one of several performing organisations of a project, with its role and its share of
+    the budget and of every tranche. The shares of a project add up to 1; the lead is the project's
+    ``performer``. A project without participants is performed by ``performer`` alone."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头单位")
+        MEMBER = "member", _("参与单位")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="participants", verbose_name=_("项目"))
+    organisation = models.ForeignKey(
+        "pmflow.Organisation", on_delete=models.PROTECT, related_name="participations", verbose_name=_("单位")
+    )
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    share = models.DecimalField(_("经费份额"), max_digits=5, decimal_places=4, help_text=_("0–1，各单位之和为 1。"))
+    responsibility = models.CharField(_("分工"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("承担单位（联合攻关）")
+        verbose_name_plural = _("承担单位（联合攻关）")
+        ordering = ["project", "-role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation"], name="participant_unique"),
+            models.UniqueConstraint(fields=["project"], condition=models.Q(role="lead"), name="participant_one_lead"),
+            models.CheckConstraint(condition=models.Q(share__gt=0, share__lte=1), name="participant_share_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} · {self.organisation} · {self.share}"
+
+
+class OrganisationProfile(models.Model):
+    """梯度培育: an organisation's stage (初创期/成长期/成熟期)."""
+
+    class Stage(models.TextChoices):
+        STARTUP = "startup", _("初创期")
+        GROWTH = "growth", _("成长期")
+        MATURE = "mature", _("成熟期")
+
+    organisation = models.OneToOneField(
+        "pmflow.Organisation", on_delete=models.CASCADE, related_name="profile", verbose_name=_("单位")
+    )
+    stage = models.CharField(_("发展阶段"), max_length=8, choices=Stage.choices, blank=True)
+    stage_since = models.DateField(_("阶段认定日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位画像")
+        verbose_name_plural = _("单位画像")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_stage_display()}"
+
+
+class OrganisationQualification(models.Model):
+    """A qualification an organisation holds, with its dates (专精特新, 高新技术企业 …)."""
+
+    class Kind(models.TextChoices):
+        TECH_SME = "tech_sme", _("科技型中小企业")
+        SPECIALISED = "specialised", _("专精特新中小企业")
+        HIGH_GROWTH = "high_growth", _("高成长性科技企业")
+        HIGH_TECH = "high_tech", _("高新技术企业")
+        TALENT_KEY = "talent_key", _("人才引进重点机构")
+
+    organisation = models.ForeignKey(
+        "pmflow.Organisation", on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("单位")
+    )
+    kind = models.CharField(_("资质"), max_length=16, choices=Kind.choices)
+    granted_on = models.DateField(_("认定日期"))
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位资质")
+        verbose_name_plural = _("单位资质")
+        ordering = ["organisation", "kind", "-granted_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gt=models.F("granted_on")),
+                name="qualification_dates_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_kind_display()}"

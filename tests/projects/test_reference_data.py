@@ -17,7 +17,7 @@ def test_reference_data_counts(reference_data):
     assert Tier.objects.count() == 3
     assert Field.objects.count() == 11
     assert TaskCategory.objects.count() == 6
-    assert SupportMeasure.objects.count() == 10
+    assert SupportMeasure.objects.count() == 13  # the ten capped measures + three the seed names without a cap
     assert MilestoneTemplate.objects.filter(is_current=True).count() == 3
 
 
