@@ -26,10 +26,18 @@ from milestones.models import (
     TrancheRelease,
 )
 from pmflow.api.base import object_list
-from pmflow.api.fields import BoundedDateField, StrictIdField
+from pmflow.api.fields import BoundedDateField, StrictCharField, StrictDecimalField, StrictIdField
 from pmflow.api.transitions import available_transitions_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
+
+
+def blank_or_choice(choices: list[tuple[str, str]]) -> serializers.ChoiceField:
+    """A read-only choice that may be ``""`` (not set yet). DRF drops ``allow_blank`` from read-only
+    model fields, so the schema said "one of the enum" while the API returned ``""``; declared like
+    this the schema says "the enum or blank" (``BlankEnum``)."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
+
 
 # --- which transitions the transitions endpoint runs (the rest follow from decisions / changes) ----------
 MILESTONE_EXPOSED = ("start", "submit", "resume", "conditions_met")
@@ -115,6 +123,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
     gate = serializers.IntegerField(source="assignment.gate_id", read_only=True)
     reviewer = serializers.IntegerField(source="assignment.reviewer_id", read_only=True)
     weighted_score = serializers.DecimalField(read_only=True, allow_null=True, max_digits=6, decimal_places=2)
+    recommendation = blank_or_choice(Recommendation.choices)
 
     class Meta:
         model = Scorecard
@@ -138,6 +147,8 @@ class GateDecisionSerializer(serializers.ModelSerializer):
     """``computed_summary`` without its per-reviewer part for a reader who may not see the gate's
     scorecards (``visibility.decisions_for`` annotates ``scores_visible``; a row without the
     annotation — the decision just recorded, answered to its chair — is shown whole)."""
+
+    computed_outcome = blank_or_choice(DecisionOutcome.choices)
 
     def to_representation(self, instance: GateDecision) -> dict:
         data = super().to_representation(instance)
@@ -204,6 +215,15 @@ class AssessmentRoundSerializer(serializers.ModelSerializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
+    # A draft assessment (opened with its round, not yet submitted) has every rating blank.
+    scope = blank_or_choice(Rating.choices)
+    time = blank_or_choice(Rating.choices)
+    cost = blank_or_choice(Rating.choices)
+    risk = blank_or_choice(Rating.choices)
+    transfer = blank_or_choice(Rating.choices)
+    overall = blank_or_choice(Rating.choices)
+    recommendation = blank_or_choice(AssessmentRecommendation.choices)
+
     class Meta:
         model = Assessment
         fields = [
@@ -241,8 +261,8 @@ def id_field(**kwargs) -> serializers.IntegerField:
 # --- input (types only; the services validate the rules) -------------------------------------------------
 class CriterionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=GateCriterion.Kind.choices)
-    title = serializers.CharField(max_length=200)
-    weight = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"), required=False, default=0)
+    title = StrictCharField(max_length=200)
+    weight = StrictDecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"), required=False, default=0)
 
 
 class GateScheduleSerializer(serializers.Serializer):
@@ -261,7 +281,7 @@ class ReviewerAssignSerializer(serializers.Serializer):
 
 class ConflictDeclareSerializer(serializers.Serializer):
     has_conflict = serializers.BooleanField()
-    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
 class ScorecardInputSerializer(serializers.Serializer):
@@ -274,17 +294,17 @@ class ScorecardInputSerializer(serializers.Serializer):
     )
     recommendation = serializers.ChoiceField(choices=Recommendation.choices, required=False, allow_blank=True, default="")
     champion = serializers.BooleanField(required=False, default=False)
-    comments = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    comments = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")
 
 
 class ConditionInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
+    title = StrictCharField(max_length=300)
     due_date = BoundedDateField()
 
 
 class GateDecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
-    rationale = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    rationale = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")
     conditions = object_list(ConditionInputSerializer(), required=False, allow_null=True, default=None, max_length=100)
     new_due_date = BoundedDateField(required=False, allow_null=True, default=None)
 
@@ -294,7 +314,7 @@ class ChangeRequestInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChangeKind.choices)
     milestone = id_field(required=False, allow_null=True, default=None)
     payload = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
-    reason = serializers.CharField(max_length=20000)
+    reason = StrictCharField(max_length=20000)
     assessment = id_field(required=False, allow_null=True, default=None)
 
 
@@ -314,7 +334,7 @@ class ChangeRequestPreviewSerializer(serializers.Serializer):
 class AssessmentRoundOpenSerializer(serializers.Serializer):
     period_start = BoundedDateField()
     period_end = BoundedDateField()
-    label = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
+    label = StrictCharField(max_length=40, required=False, allow_null=True, default=None)
     due_date = BoundedDateField(required=False, allow_null=True, default=None)
 
 
@@ -326,4 +346,4 @@ class AssessmentSubmitSerializer(serializers.Serializer):
     transfer = serializers.ChoiceField(choices=Rating.choices)
     overall = serializers.ChoiceField(choices=Rating.choices)
     recommendation = serializers.ChoiceField(choices=AssessmentRecommendation.choices)
-    comments = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    comments = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")

@@ -8,10 +8,12 @@ says *integer*, *string*, *boolean*; these fields accept exactly that and refuse
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pmflow.parsing import MAX_ID, MAX_ID_DIGITS
@@ -39,14 +41,39 @@ class StrictIdField(serializers.IntegerField):
         return int(data)
 
 
-class StrictCharField(serializers.CharField):
-    """A text field that takes JSON strings only (DRF's turns numbers into text)."""
-
+class _StringsOnly:
     default_error_messages = {"not_a_string": _("必须是字符串。")}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
-            self.fail("not_a_string")
+            self.fail("not_a_string")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(_StringsOnly, serializers.CharField):
+    """A text field that takes JSON strings only (DRF's turns the number 5 into ``"5"``, so the
+    schema's ``type: string`` did not match what the API accepted)."""
+
+
+class StrictSlugField(_StringsOnly, serializers.SlugField):
+    """A code (slug) that takes JSON strings only."""
+
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_DECIMAL_RE = re.compile(r"\s*-?[0-9]+(\.[0-9]+)?\s*")
+
+
+@extend_schema_field({"anyOf": [{"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}, {"type": "number"}]})
+class StrictDecimalField(serializers.DecimalField):
+    r"""A decimal as a JSON number or a string of ASCII digits (``"1234.50"``). DRF's also took
+    ``""``-like and full-width digits its schema pattern (``\d{0,12}``) seemed to allow or refuse by
+    accident; here the schema and the API agree: ``""`` is refused by both."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, (int, float, str)):
+            self.fail("invalid")
+        if isinstance(data, str) and not _DECIMAL_RE.fullmatch(data):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 

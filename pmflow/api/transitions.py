@@ -22,11 +22,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmflow.api.fields import StrictCharField
 from pmflow.transitions import transition_run, transitions_available
 
 
 class TransitionRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    reason = StrictCharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
 def transition_names(model: type[models.Model]) -> list[str]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from pmflow.api.fields import BoundedDateField, StrictIdField
+from pmflow.api.fields import BoundedDateField, StrictCharField, StrictDecimalField, StrictIdField, StrictSlugField
 from pmflow.api.transitions import available_transitions_field
 from projects.models import (
     Direction,
@@ -102,12 +102,12 @@ class PMTeamSerializer(serializers.ModelSerializer):
 
 
 class PMTeamCreateSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=200)
+    code = StrictCharField(max_length=40)
+    name = StrictCharField(max_length=200)
     lead = id_field()
     term_start = BoundedDateField()
     term_end = BoundedDateField()
-    fields = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list, max_length=50)
+    fields = serializers.ListField(child=StrictCharField(max_length=40), required=False, default=list, max_length=50)
     non_consensus_quota = serializers.IntegerField(min_value=0, max_value=100, required=False, default=2)
 
 
@@ -167,12 +167,12 @@ class ProjectDetailSerializer(ProjectSerializer):
 class ProjectInputSerializer(serializers.Serializer):
     """Types of the fields ``project_create`` / ``project_update`` accept (PATCH: any subset)."""
 
-    title = serializers.CharField(max_length=200)
-    field = serializers.SlugField(max_length=40, help_text="Field code, e.g. `quantum`.")
+    title = StrictCharField(max_length=200)
+    field = StrictSlugField(max_length=40, help_text="Field code, e.g. `quantum`.")
     pm_team = id_field()
     performer = id_field(help_text="Organisation id.")
     lead = id_field(help_text="User id of the project lead.")
-    budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    budget = StrictDecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     support_mode = serializers.ChoiceField(choices=SupportMode.choices)
     planned_start = BoundedDateField()
     planned_end = BoundedDateField()
@@ -182,7 +182,7 @@ class ProjectInputSerializer(serializers.Serializer):
 
 class NonConsensusApproveSerializer(serializers.Serializer):
     endorsement_by = id_field(help_text="User id of the PM-team lead who endorses.")
-    endorsement = serializers.CharField(max_length=20000)
+    endorsement = StrictCharField(max_length=20000)
 
 
 class NonConsensusApprovalSerializer(serializers.Serializer):
@@ -219,16 +219,16 @@ class PlanVersionSerializer(serializers.ModelSerializer):
 
 class PlanVersionInputSerializer(serializers.Serializer):
     project = id_field()
-    objectives = serializers.CharField(max_length=20000)
-    scope = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
-    deliverables = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    objectives = StrictCharField(max_length=20000)
+    scope = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")
+    deliverables = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")
     budget_breakdown = serializers.DictField(
-        child=serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0")),
+        child=StrictDecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0")),
         required=False,
         default=dict,
         help_text="`{item: amount}` in yuan.",
     )
-    change_note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    change_note = StrictCharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
 class TechnologyRouteSerializer(serializers.ModelSerializer):
@@ -240,9 +240,9 @@ class TechnologyRouteSerializer(serializers.ModelSerializer):
 
 class TechnologyRouteInputSerializer(serializers.Serializer):
     project = id_field()
-    name = serializers.CharField(max_length=200)
-    family = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    description = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200)
+    family = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    description = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")
 
 
 # --- funding ----------------------------------------------------------------------------------------------
@@ -324,27 +324,27 @@ class TaskSerializer(serializers.ModelSerializer):
 class FundingAwardInputSerializer(serializers.Serializer):
     project = id_field()
     beneficiary = id_field(help_text="Organisation id.")
-    measure = serializers.SlugField(max_length=40, help_text="Support measure code.")
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    base_amount = serializers.DecimalField(
+    measure = StrictSlugField(max_length=40, help_text="Support measure code.")
+    amount = StrictDecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    base_amount = StrictDecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True, default=None
     )
-    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
 class KeyTaskListInputSerializer(serializers.Serializer):
     pm_team = id_field()
-    title = serializers.CharField(max_length=200)
+    title = StrictCharField(max_length=200)
     project = id_field(required=False, allow_null=True, default=None)
 
 
 class TaskInputSerializer(serializers.Serializer):
     task_list = id_field()
     category = id_field(help_text="Task category id.")
-    title = serializers.CharField(max_length=300)
+    title = StrictCharField(max_length=300)
     start_date = BoundedDateField()
     due_date = BoundedDateField()
-    weight = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"), required=False)
+    weight = StrictDecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0"), required=False)
     owner = id_field(required=False, allow_null=True)
     milestone = id_field(required=False, allow_null=True)
     progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
