@@ -4,7 +4,7 @@
 
 ``code`` is one of: invalid (400), not_authenticated (401), forbidden (403), not_found (404),
 method_not_allowed (405), not_acceptable (406), conflict (409), too_large (413),
-unsupported_media_type (415), throttled (429). Services raise ``pmflow.errors.ApplicationError``; DRF and Django exceptions are
+unsupported_media_type (415), throttled or locked (429). Services raise ``pmflow.errors.ApplicationError``; DRF and Django exceptions are
 mapped here too, and database integrity / data errors never surface as a 500.
 """
 
@@ -28,8 +28,25 @@ from pmflow.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
+
+class AccountLocked(exceptions.APIException):
+    """Too many failed logins (django-axes): the token endpoint answers like the login page, 429."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked"
+
+    def __init__(self, minutes: int | None) -> None:
+        if minutes:
+            detail = _("登录失败次数过多，账户已暂时锁定，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+        else:
+            detail = _("登录失败次数过多，账户已锁定，请联系管理员。")
+        super().__init__(detail)
+        self.wait = minutes * 60 if minutes else None
+
+
 #: DRF exception class → our code
 _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (AccountLocked, "locked"),
     (exceptions.ValidationError, "invalid"),
     (exceptions.ParseError, "invalid"),
     (exceptions.NotAuthenticated, "not_authenticated"),
