@@ -164,3 +164,6 @@ class NotificationPreferenceAdmin(ProgrammeAdminAccessMixin, admin.ModelAdmin):
     list_filter = ("email_enabled", "daily_digest")
     search_fields = ("user__username", "user__display_name")
     raw_id_fields = ("user",)
+
+
+from pmflow import admin_calendar  # noqa: E402,F401  (working-day calendar; admin home page)

@@ -170,3 +170,50 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class WorkCalendarYear(models.Model):
+    """A year whose holiday arrangement (放假调休安排) has been entered. Working days in a year with a
+    row come from ``WorkCalendarDay`` only; a year without one falls back to chinesecalendar, or to
+    weekends only (flagged) when the library does not know it either."""
+
+    class Source(models.TextChoices):
+        LIBRARY = "library", _("chinesecalendar")
+        IMPORT = "import", _("文件导入")
+        ADMIN = "admin", _("管理员录入")
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.ADMIN)
+    note = models.CharField(_("说明"), max_length=200, blank=True, help_text=_("如：国务院办公厅通知文号。"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作日历年度")
+        verbose_name_plural = _("工作日历年度")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class WorkCalendarDay(models.Model):
+    """An exception to "Monday–Friday work": a non-working weekday (法定节假日) or a make-up working
+    weekend day (调休上班)."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("休息")
+        ON = "on", _("调休上班")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=3, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=40, blank=True, help_text=_("如：元旦、国庆节。"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作日历日期")
+        verbose_name_plural = _("工作日历日期")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()}"

@@ -21,3 +21,15 @@ def admin_user(db):
 
 # A real Celery worker subprocess on the test Redis and the test database (tests/worker.py).
 from tests.worker import celery_worker_process, celery_worker_session  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _workday_calendar_fresh():
+    """Each test reads the working-day calendar table afresh (a previous test's rolled-back entries
+    must not linger in this process's copy)."""
+    from pmflow.workdays import workday_cache_clear, workday_calendar_warm
+
+    workday_cache_clear()
+    workday_calendar_warm()  # read now when the test may use the database, so its counted queries exclude it
+    yield
+    workday_cache_clear()
