@@ -8,6 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from pmflow.models import AuditEntry
+from pmflow.ops.models import AuditRequest
+from pmflow.ops.request_id import request_id_current
 
 
 def audit_record(
@@ -21,7 +23,7 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one audit row. Precondition: called inside the transaction that made the change."""
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
@@ -32,6 +34,10 @@ def audit_record(
         reason=reason or "",
         data=data or {},
     )
+    request_id = request_id_current()
+    if request_id:  # the web request, or the task it enqueued, that wrote this row (docs/operations.md)
+        AuditRequest.objects.create(audit_entry=entry, request_id=request_id)
+    return entry
 
 
 def audit_trail_for(obj: models.Model) -> models.QuerySet[AuditEntry]:

@@ -1,15 +1,13 @@
 """Web UI and API URL roots. Each app owns its own urls module."""
 
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
+from pmflow.ops import views as ops_views
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("api/", include("pmflow.api.urls")),
     path("", include("pmflow.ui_urls")),
     path("", include("projects.urls")),

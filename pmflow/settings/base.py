@@ -55,11 +55,15 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "pmflow.apps.PmflowConfig",
+    "pmflow.ops.apps.OpsConfig",
     "projects.apps.ProjectsConfig",
     "milestones.apps.MilestonesConfig",
 ]
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID) and the per-view latency histogram see the whole request.
+    "pmflow.ops.request_id.RequestIdMiddleware",
+    "pmflow.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -217,7 +221,8 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TIMEZONE = TIME_ZONE
 # One beat at a time: the database schedule, run only by the beat holding the beat lock (pmflow/beat.py).
-CELERY_BEAT_SCHEDULER = "pmflow.beat:SingleBeatScheduler"
+# pmflow.ops.beat adds a heartbeat row per tick for /readyz.
+CELERY_BEAT_SCHEDULER = "pmflow.ops.beat:HeartbeatBeatScheduler"
 
 # --- E-mail ---
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -330,10 +335,32 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# --- Operations (pmflow/ops, docs/operations.md): readiness, metrics, logs ---
+PMFLOW_OPS = {
+    "READY_BEAT_STALE_SECONDS": env_int("PMFLOW_READY_BEAT_STALE_SECONDS", 300),
+    "READY_OUTBOX_MAX_AGE_SECONDS": env_int("PMFLOW_READY_OUTBOX_MAX_AGE_SECONDS", 3600),
+    "READY_TIMEOUT_SECONDS": float(env("PMFLOW_READY_TIMEOUT_SECONDS", "2.0") or 2.0),
+    # /metrics answers a request with "Authorization: Bearer <token>" or a staff login.
+    "METRICS_TOKEN": env("PMFLOW_METRICS_TOKEN", "") or "",
+}
+# One JSON object per log line (production turns it on; PMFLOW_JSON_LOGS=0 turns it off).
+PMFLOW_JSON_LOGS = env_bool("PMFLOW_JSON_LOGS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "pmflow.ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pmflow.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if PMFLOW_JSON_LOGS else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

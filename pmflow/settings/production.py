@@ -24,3 +24,7 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# Structured logs: one JSON object per line, with the request id (pmflow/ops/logging.py).
+PMFLOW_JSON_LOGS = env_bool("PMFLOW_JSON_LOGS", True)
+LOGGING["handlers"]["console"]["formatter"] = "json" if PMFLOW_JSON_LOGS else "plain"  # noqa: F405
