@@ -28,6 +28,7 @@ from milestones.models import (
 from pmflow.api.base import object_list
 from pmflow.api.fields import BoundedDateField, StrictCharField, StrictDecimalField, StrictIdField
 from pmflow.api.transitions import available_transitions_field
+from pmflow.calendar_api import ProvisionalDateFlagField
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
 
@@ -48,6 +49,8 @@ CHANGE_EXPOSED = ("submit", "withdraw", "approve", "reject", "apply")
 class MilestoneSerializer(serializers.ModelSerializer):
     tranche_amount = serializers.DecimalField(read_only=True, **MONEY)
     project_code = serializers.CharField(source="project.code", read_only=True)
+    # "no calendar data": the due date lies in a year without an entered holiday arrangement
+    current_due_provisional = ProvisionalDateFlagField(source="current_due")
 
     class Meta:
         model = Milestone
@@ -61,6 +64,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "acceptance_criteria",
             "baseline_due",
             "current_due",
+            "current_due_provisional",
             "tranche_amount",
             "is_final",
             "status",
@@ -81,6 +85,7 @@ class MilestoneDetailSerializer(MilestoneSerializer):
 class GateReviewSerializer(serializers.ModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     committee_name = serializers.CharField(source="committee.name", read_only=True)
+    due_date_provisional = ProvisionalDateFlagField(source="due_date")
 
     class Meta:
         model = GateReview
@@ -96,6 +101,7 @@ class GateReviewSerializer(serializers.ModelSerializer):
             "chair",
             "quorum",
             "due_date",
+            "due_date_provisional",
             "status",
             "opened_at",
             "closed_at",
