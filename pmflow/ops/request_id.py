@@ -110,7 +110,10 @@ def _task_prerun(task_id: str | None = None, task: Any = None, **_: Any) -> None
         return
     if task_id:
         _task_tokens[task_id] = _current.set(rid)
-    task_logger.info("task %s [%s] started", getattr(task, "name", "?"), task_id, extra={"task": getattr(task, "name", "")})
+    # The id is in the message too: Celery's own log format has no field for it.
+    task_logger.info(
+        "task %s [%s] started for request %s", getattr(task, "name", "?"), task_id, rid, extra={"task": getattr(task, "name", "")}
+    )
 
 
 def _task_postrun(task_id: str | None = None, **_: Any) -> None:
