@@ -93,6 +93,13 @@ class FundingAward(models.Model):
         blank=True,
         help_text=_("被替代时本项目已拨付的金额（不超过本支持金额）；此后仍计入项目拨付上限。"),
     )
+    prior_paid = models.DecimalField(
+        _("同一支持对象此前已拨付（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_("本支持替代的支持已拨付的金额：本支持只补足差额，不重复支付。"),
+    )
     note = models.TextField(_("说明"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -61,14 +61,20 @@ def project_released_total(*, project_id: Any) -> Decimal:
 
 def funding_ceiling(*, project_id: Any) -> Decimal | None:
     """The most the project's tranches may release in total, from the awards that fund it, whatever
-    became of them later: an active award counts in full, a superseded one with what had been paid
-    when it was superseded (``retained_amount``). None only when the project never had an award
+    became of them later: an active award counts with what it adds for its item (its amount less
+    ``prior_paid``, what awards it superseded had paid), a superseded one with what had been paid
+    under it (``retained_amount``). None only when the project never had an award
     (then the budget alone bounds its tranches) — superseding its last award never lifts the ceiling."""
-    rows = list(FundingAward.objects.filter(project_id=project_id).values_list("status", "amount", "retained_amount"))
+    rows = list(
+        FundingAward.objects.filter(project_id=project_id).values_list("status", "amount", "retained_amount", "prior_paid")
+    )
     if not rows:
         return None
     return sum(
-        (amount if status == FundingAward.AwardState.ACTIVE else (retained or Decimal(0)) for status, amount, retained in rows),
+        (
+            max(Decimal(0), amount - prior) if status == FundingAward.AwardState.ACTIVE else (retained or Decimal(0))
+            for status, amount, retained, prior in rows
+        ),
         Decimal(0),
     )
 

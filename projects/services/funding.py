@@ -372,12 +372,18 @@ def _awards_supersede(
     *, actor: Any, awards: list[FundingAward], by_award: FundingAward | None = None, by_other: OtherPolicySupport | None = None
 ) -> None:
     """Mark ``awards`` superseded (caller holds their locks). Each keeps, as ``retained_amount``, what
-    its project had already been paid, so the project's tranche ceiling is never lifted by it."""
+    had been paid under it, so its project's tranche ceiling is never lifted; the superseding award
+    records the item's earlier payments as ``prior_paid`` and only tops them up (nothing paid twice)."""
     from projects.selectors.funding import project_released_total
 
     now = timezone.now()
+    prior_paid = Decimal(0)
     for old in awards:
-        retained = min(old.amount, project_released_total(project_id=old.project_id))
+        # What was paid under ``old``: its project's releases, up to what ``old`` itself funded
+        # (its amount less what earlier awards for the item had already paid).
+        own = max(Decimal(0), old.amount - old.prior_paid)
+        retained = min(own, project_released_total(project_id=old.project_id))
+        prior_paid += old.prior_paid + retained
         FundingAward.objects.filter(pk=old.pk).update(
             status=FundingAward.AwardState.SUPERSEDED,
             superseded_by=by_award,
@@ -409,6 +415,10 @@ def _awards_supersede(
                 "retained_amount": str(retained),
             },
         )
+    if by_award is not None and prior_paid:
+        # 不重复: the superseding award only tops up what was already paid for the item.
+        FundingAward.objects.filter(pk=by_award.pk).update(prior_paid=prior_paid)
+        by_award.prior_paid = prior_paid
 
 
 def funding_award_add(

@@ -89,3 +89,28 @@ def test_a_project_that_never_had_an_award_is_bounded_by_its_budget(cast):
     c = project_in(cast, "active", budget=Decimal("2000000"))
     assert funding_ceiling(project_id=c.pk) is None
     tranche_release(actor=cast.admin, milestone_id=_passed(c, "2000000", 1).pk)
+
+
+def test_a_higher_award_elsewhere_only_tops_up_what_was_paid_for_the_item(cast):
+    # 核心研发人员 ≤ 50万 per person: 30万 paid on P, then 50万 for the same person on Q supersedes it.
+    p = project_in(cast, "active", budget=Decimal("10000000"))
+    q = project_in(cast, "active", budget=Decimal("10000000"))
+
+    def talent(project, amount):
+        return funding_award_add(
+            actor=cast.admin,
+            project_id=project.pk,
+            beneficiary_id=cast.performer.pk,
+            measure_code="core_rd_talent",
+            amount=amount,
+            item_ref="研发人员-张三",
+        )
+
+    talent(p, "300000")
+    tranche_release(actor=cast.admin, milestone_id=_passed(p, "300000", 1).pk)
+    new = talent(q, "500000")
+    assert new.prior_paid == Decimal("300000.00")
+    assert (funding_ceiling(project_id=p.pk), funding_ceiling(project_id=q.pk)) == (Decimal("300000.00"), Decimal("200000.00"))
+    with pytest.raises(Conflict):  # 50万 more would pay the person 80万
+        tranche_release(actor=cast.admin, milestone_id=_passed(q, "300000", 1).pk)
+    tranche_release(actor=cast.admin, milestone_id=_passed(q, "200000", 2).pk)
