@@ -25,6 +25,7 @@ from projects.models import (
     TechnologyRoute,
     Tier,
 )
+from projects.models.funding import ItemKind
 
 #: the project transitions the transitions endpoint runs; the rest follow from gate decisions,
 #: non-consensus approvals and milestone submissions (Project.EFFECT_ONLY_TRANSITIONS)
@@ -250,6 +251,8 @@ class FundingAwardSerializer(serializers.ModelSerializer):
     measure = serializers.SlugRelatedField(slug_field="code", read_only=True)
     amount = serializers.DecimalField(read_only=True, **MONEY)
     base_amount = serializers.DecimalField(read_only=True, allow_null=True, **MONEY)
+    retained_amount = serializers.DecimalField(read_only=True, allow_null=True, **MONEY)
+    prior_paid = serializers.DecimalField(read_only=True, **MONEY)
 
     class Meta:
         model = FundingAward
@@ -260,8 +263,14 @@ class FundingAwardSerializer(serializers.ModelSerializer):
             "measure",
             "amount",
             "base_amount",
+            "decision_date",
+            "item_kind",
+            "item_ref",
             "status",
             "superseded_by",
+            "superseded_by_other",
+            "retained_amount",
+            "prior_paid",
             "note",
             "created_by",
             "created_at",
@@ -330,6 +339,23 @@ class FundingAwardInputSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True, default=None
     )
     note = StrictCharField(max_length=4000, required=False, allow_blank=True, default="")
+    decision_date = BoundedDateField(
+        required=False, allow_null=True, default=None, help_text="Inside the policy window; default today."
+    )
+    item_kind = serializers.ChoiceField(
+        choices=ItemKind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What the award pays for; default the measure's kind.",
+    )
+    item_ref = StrictCharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Contract number, person, product … (caps and 从优、就高、不重复 apply per item).",
+    )
 
 
 class KeyTaskListInputSerializer(serializers.Serializer):

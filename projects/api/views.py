@@ -275,6 +275,9 @@ class FundingAwardViewSet(ApiReadOnlyViewSet):
             amount=data["amount"],
             base_amount=data["base_amount"],
             note=data["note"],
+            decision_date=data["decision_date"],
+            item_kind=data["item_kind"],
+            item_ref=data["item_ref"],
         )
         return self.detail_response(self.get_queryset().get(pk=award.pk), status=201)
 
