@@ -28,3 +28,6 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacken
 # Structured logs: one JSON object per line, with the request id (pmflow/ops/logging.py).
 PMFLOW_JSON_LOGS = env_bool("PMFLOW_JSON_LOGS", True)
 LOGGING["handlers"]["console"]["formatter"] = "json" if PMFLOW_JSON_LOGS else "plain"  # noqa: F405
+# Secret key rotation (docs/operations.md): the previous key(s), comma-separated, still accepted
+# for existing sessions and signed links until they are removed.
+SECRET_KEY_FALLBACKS = [k.strip() for k in (env("DJANGO_SECRET_KEY_FALLBACKS", "") or "").split(",") if k.strip()]
