@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from milestones.models import GateKind, GateReview, GateState, ReviewerAssignment
@@ -102,14 +103,22 @@ def chair_gates_by_tab(user: Any, tab: str) -> tuple[QuerySet[GateReview], dict[
     action = chair_action_q(timezone.localdate())
     base = _bucketed(gates, action=action, done=Q(status__in=FINAL_GATE_STATES) & ~action)
     order = ("-due_date", "-id") if tab == DONE else ("due_date", "id")
+    # Per-row counts as correlated subqueries: evaluated for the page's rows only, after the LIMIT
+    # (grouped joins counted the assignments of every gate in the tab before sorting).
+    assigned = ReviewerAssignment.objects.filter(gate_id=OuterRef("pk"))
     rows = (
         base.filter(bucket=tab)
         .select_related("project", "milestone")
         .annotate(
-            n_assigned=Count("assignments", distinct=True),
-            n_recused=Count("assignments", filter=Q(assignments__has_conflict=True), distinct=True),
-            n_submitted=Count("assignments", filter=Q(assignments__scorecard__submitted_at__isnull=False), distinct=True),
+            n_assigned=_row_count(assigned),
+            n_recused=_row_count(assigned.filter(has_conflict=True)),
+            n_submitted=_row_count(assigned.filter(scorecard__submitted_at__isnull=False)),
         )
         .order_by(*order)
     )
     return rows, _counts(base)
+
+
+def _row_count(qs: QuerySet[Any]) -> Coalesce:
+    counted = qs.order_by().values("gate_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

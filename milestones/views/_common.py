@@ -16,8 +16,24 @@ from pmflow.errors import ApplicationError, Forbidden, NotFound
 PAGE_SIZE = 25
 
 
-def page_of(request: HttpRequest, queryset: Any, *, per_page: int = PAGE_SIZE) -> Page:
-    """One page of ``queryset`` (two queries: the count and the page), never an error for a bad page number."""
+class KnownCountPaginator(Paginator):
+    """A paginator told the number of objects (e.g. a tab count already read with the others), so
+    it never counts the queryset again."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self.known_count
+
+
+def page_of(request: HttpRequest, queryset: Any, *, per_page: int = PAGE_SIZE, count: int | None = None) -> Page:
+    """One page of ``queryset`` (two queries: the count and the page; one when ``count`` is known),
+    never an error for a bad page number."""
+    if count is not None:
+        return KnownCountPaginator(queryset, per_page, count=count).get_page(request.GET.get("page"))
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 

@@ -39,7 +39,7 @@ from projects.models import PMTeamMembership, ProjectState, Task
 def chair_gates(request: HttpRequest) -> HttpResponse:
     tab = tab_of(request.GET.get("tab"))
     gates, counts = chair_gates_by_tab(request.user, tab)
-    page = page_of(request, gates)
+    page = page_of(request, gates, count=counts[tab])  # the tab's count is read with the others
     today = timezone.localdate()
     rows = [
         {

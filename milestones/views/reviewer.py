@@ -37,7 +37,7 @@ def reviewer_inbox(request: HttpRequest) -> HttpResponse:
     """The reviewer's assignments by urgency: needs my action (default), in progress, done."""
     tab = tab_of(request.GET.get("tab"))
     assignments, counts = reviewer_assignments_by_tab(request.user, tab)
-    page = page_of(request, assignments)
+    page = page_of(request, assignments, count=counts[tab])  # the tab's count is read with the others
     today = timezone.localdate()
     # Only work still open for this reviewer (the action tab) can be overdue.
     rows = [
