@@ -29,7 +29,7 @@ from projects.models import PMTeam, Project, ProjectState
 from projects.selectors.dashboard import (
     portfolio_filter_apply,
     portfolio_filters,
-    portfolio_summary,
+    portfolio_summary_cached,
     project_audit,
     project_audit_actors,
     project_page,
@@ -74,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("组合看板仅对项目经理和管理员开放。"))
     filters = {k: v for k, v in portfolio_filters(request.GET).items() if k in ("direction", "tier", "team")}
     projects = portfolio_filter_apply(projects_visible_to(request.user), filters)
-    data = portfolio_summary(request.user, projects, filters)
+    data = portfolio_summary_cached(request.user, projects, filters)
 
     def link(**more: str) -> str:
         return reverse("projects:list") + "?" + urlencode({**filters, **more})

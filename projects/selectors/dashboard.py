@@ -217,7 +217,13 @@ def _dashboard_teams(user: Any) -> models.QuerySet[PMTeam]:
 
 
 def portfolio_summary(
-    user: Any, projects: models.QuerySet[Project], filters: dict[str, str], *, today: dt.date | None = None, limit: int = 10
+    user: Any,
+    projects: models.QuerySet[Project],
+    filters: dict[str, str],
+    *,
+    today: dt.date | None = None,
+    limit: int = 10,
+    include_tasks: bool = True,
 ) -> Portfolio:
     """Aggregates of ``projects`` (already narrowed to what ``user`` sees and to ``filters``) for the
     dashboard, in a fixed number of queries: one grouped count, one each for awards and releases,
@@ -311,9 +317,8 @@ def portfolio_summary(
     out.overdue_reviews = list(overdue_gates.select_related("project", "milestone", "chair").order_by("due_date", "id")[:limit])
     out.overdue_reviews_count = overdue_gates.count()
     # 11-12. Overdue tasks of the projects' key task lists.
-    overdue_tasks = Task.objects.filter(task_list__project__in=ids, status=TaskStatus.OVERDUE)
-    out.overdue_tasks = list(overdue_tasks.select_related("task_list__project", "owner").order_by("due_date", "id")[:limit])
-    out.overdue_tasks_count = overdue_tasks.count()
+    if include_tasks:
+        portfolio_overdue_tasks(out, ids, limit=limit)
     # 13. Non-consensus quota used this year, per PM team the user leads (all teams for admins).
     teams = _dashboard_teams(user)
     if "team" in filters:
@@ -350,6 +355,46 @@ def portfolio_summary(
     out.by_team = [
         {"code": t.code, "label": t.name, "value": per_team.get(t.pk, 0), "key": "team", "cls": ""} for t in option_teams
     ]
+    return out
+
+
+def portfolio_overdue_tasks(out: Portfolio, ids: Any, *, limit: int = 10) -> None:
+    """Fill ``out``'s overdue tasks (the first ``limit`` and the count) of the projects ``ids``. Two queries."""
+    overdue_tasks = Task.objects.filter(task_list__project__in=ids, status=TaskStatus.OVERDUE)
+    out.overdue_tasks = list(overdue_tasks.select_related("task_list__project", "owner").order_by("due_date", "id")[:limit])
+    out.overdue_tasks_count = overdue_tasks.count()
+
+
+#: a cached summary lives at most this long (its key changes with the data version and the day anyway)
+DASHBOARD_CACHE_SECONDS = 3600
+
+
+def portfolio_summary_cached(
+    user: Any, projects: models.QuerySet[Project], filters: dict[str, str], *, today: dt.date | None = None
+) -> Portfolio:
+    """``portfolio_summary``, its version-covered part kept in the cache under the portfolio data
+    version: every table it reads moves that version (``milestones/migrations/0100``, ``0102``,
+    ``0103``), so an entry stored under version *v* is what a fresh computation under *v* gives, and is
+    never served after a committed change. The overdue tasks (task progress is the frequent write,
+    outside the version) are read live: two queries. Without a version (SQLite, inside a
+    transaction) everything is computed."""
+    from pmflow.portfolio_version import current_version
+
+    today = today or timezone.localdate()
+    version = current_version()
+    if version is None:
+        return portfolio_summary(user, projects, filters, today=today)
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    key = "pmflow:dashboard:" + "|".join(
+        [version, str(user.pk), today.isoformat(), get_language() or "", repr(sorted(filters.items()))]
+    )
+    out = cache.get(key)
+    if out is None:
+        out = portfolio_summary(user, projects, filters, today=today, include_tasks=False)
+        cache.set(key, out, DASHBOARD_CACHE_SECONDS)
+    portfolio_overdue_tasks(out, projects.order_by().values("pk"))
     return out
 
 
