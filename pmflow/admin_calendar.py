@@ -19,6 +19,7 @@ admin.site.index_template = "admin/pmflow/index.html"
 @admin.register(WorkCalendarYear)
 class WorkCalendarYearAdmin(ProgrammeAdminAccessMixin, admin.ModelAdmin):
     list_display = ("year", "source", "note", "entered_by", "updated_at")
+    search_fields = ("year", "note")
     readonly_fields = ("entered_by", "updated_at")
 
     def save_model(self, request: HttpRequest, obj: WorkCalendarYear, form: Any, change: bool) -> None:
