@@ -26,8 +26,10 @@ class AuditRequest(models.Model):
     """The request (web request or the Celery task it enqueued) an audit row was written in: a row
     beside the append-only audit row, written in the same transaction, never changed."""
 
+    # No database constraint: the audit table is append-only (never deleted from), and a foreign key
+    # onto it would turn its own "TRUNCATE refused" trigger message into a foreign-key error.
     audit_entry = models.OneToOneField(
-        "pmflow.AuditEntry", primary_key=True, on_delete=models.PROTECT, related_name="request_context"
+        "pmflow.AuditEntry", primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="request_context"
     )
     request_id = models.CharField(_("请求编号"), max_length=64, db_index=True)
 

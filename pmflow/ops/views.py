@@ -6,14 +6,14 @@ import hmac
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from pmflow.ops.conf import ops_setting
 from pmflow.ops.readiness import readiness_report
 
 
 @never_cache
-@require_GET
+@require_safe  # GET and HEAD: some load balancers probe with HEAD
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process is alive and serving. No database, no broker: a liveness probe must not restart
     a healthy web process because a dependency is down."""
@@ -21,7 +21,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     ready, results = readiness_report()
     body = {"ready": ready, "checks": {r.name: {"ok": r.ok, "detail": r.detail} for r in results}}
