@@ -3,9 +3,10 @@
 from django.urls import path
 
 from pmflow import views
+from pmflow.portfolio import views as portfolio_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", portfolio_views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),

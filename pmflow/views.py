@@ -1,4 +1,4 @@
-"""Web UI pages of the core: landing by role, log in / out (with the django-axes lockout page),
+"""Web UI pages of the core: log in / out (with the django-axes lockout page),
 the in-app notification inbox, notification preferences and the private iCalendar feed.
 
 Views stay thin: read through selectors, write through services, map application errors to
@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags
 from django.utils.translation import gettext as _
@@ -27,43 +27,8 @@ from pmflow.models import Notification, User
 from pmflow.selectors import notification_preference_for, notifications_for, unread_count
 from pmflow.services.delivery import notification_mark_read, notifications_mark_all_read
 from pmflow.services.preferences import notification_preference_set
-from projects.selectors.dashboard import request_roles
 
 NOTIFICATIONS_PAGE_SIZE = 25
-
-
-def _first_url(*names: str) -> str | None:
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
-
-
-def landing_url(request: HttpRequest) -> str | None:
-    """Where a user lands: programme admin / PM lead → portfolio dashboard; PM member → their
-    projects; chair → the chair's gate list; reviewer → the reviewer inbox; project lead → their projects."""
-    roles = request_roles(request)
-    if roles.sees_portfolio:
-        return _first_url("projects:dashboard", "projects:list")
-    if roles.is_pm_member:
-        return _first_url("projects:list")
-    if roles.is_chair:
-        return _first_url("milestones:chair_gates", "projects:list")
-    if roles.is_reviewer:
-        return _first_url("milestones:reviewer_inbox", "projects:list")
-    if roles.is_project_lead:
-        return _first_url("projects:list")
-    return None
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    url = landing_url(request)
-    if url:
-        return redirect(url)
-    return render(request, "pmflow/home.html", {})
 
 
 class LoginView(auth_views.LoginView):

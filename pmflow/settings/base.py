@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The navigation frame reads roles from every app, so its tags live on the top floor.
+            "libraries": {"pmflow_nav": "pmflow.portfolio.nav"},
         },
     },
 ]

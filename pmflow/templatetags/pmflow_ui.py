@@ -1,4 +1,4 @@
-"""Template tags of the web UI frame: the user's roles (navigation, unread badge), safe URL
+"""Template tags of the web UI frame (the navigation's roles are in pmflow.portfolio.nav): safe URL
 reversing for pages other helpers build, query-string helpers for filters and pagination."""
 
 from __future__ import annotations
@@ -10,18 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from projects.selectors.dashboard import ANONYMOUS, Roles, request_roles
-
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def nav_roles(context: template.Context) -> Roles:
-    """``{% nav_roles as roles %}``: roles and unread count of the current user (one query per request)."""
-    request = context.get("request")
-    if request is None:
-        return ANONYMOUS
-    return request_roles(request)
 
 
 @register.simple_tag
