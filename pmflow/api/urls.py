@@ -12,6 +12,7 @@ from pmflow.api.auth import TokenObtainView
 from pmflow.api.docs import RedocView, SchemaView, SwaggerView
 from pmflow.api.fallback import api_not_found
 from pmflow.api.settings import api_setting
+from pmflow.portfolio.audit_api import AuditEntryViewSet
 from projects.api import views as pv
 
 
@@ -49,7 +50,7 @@ router.register("tranche-releases", mv.TrancheReleaseViewSet, basename="trancher
 router.register("evidence", EvidenceViewSet, basename="evidence")
 # core
 router.register("notifications", core.NotificationViewSet, basename="notification")
-router.register("audit", core.AuditEntryViewSet, basename="audit")
+router.register("audit", AuditEntryViewSet, basename="audit")
 
 v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
