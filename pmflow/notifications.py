@@ -7,11 +7,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from celery import signature
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from pmflow.links import object_path
 from pmflow.models import Notification, NotificationPreference
+from pmflow.tasking import task_enqueue_on_commit
 
 
 def notification_enqueue(
@@ -51,8 +53,6 @@ def notification_enqueue(
 
 
 def notifications_deliver_on_commit() -> None:
-    """Ask a worker to deliver pending notifications once the current transaction commits."""
-    from pmflow.tasking import task_enqueue_on_commit
-    from pmflow.tasks import notifications_deliver
-
-    task_enqueue_on_commit(notifications_deliver)
+    """Ask a worker to deliver pending notifications once the current transaction commits. The task
+    is named, not imported: pmflow.tasks (an interface) calls the services, never the other way."""
+    task_enqueue_on_commit(signature("pmflow.notifications_deliver"))

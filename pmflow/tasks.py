@@ -4,17 +4,20 @@ acks_late + JSON + time limits come from settings; database hiccups retry with b
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import IntegrityError
 
+from pmflow.services.delivery import notifications_deliver_pending
+from pmflow.services.delivery import notifications_send_digests as send
+from pmflow.services.reminders import reminders_sweep as sweep
 from pmflow.tasking import TASK_RETRY
 
 
 @shared_task(name="pmflow.notifications_deliver", **TASK_RETRY)
 def notifications_deliver() -> int:
     """Deliver pending outbox rows (e-mail and in-app). Idempotent; safe to run concurrently."""
-    from pmflow.services.delivery import notifications_deliver_pending
-
     return notifications_deliver_pending()
 
 
@@ -23,10 +26,6 @@ def reminders_sweep(today: str | None = None) -> int:
     """Daily (beat): write due / overdue / escalation reminders to the outbox; delivery is
     enqueued on commit. Does nothing on a non-working day. ``today`` (ISO date) is for reruns of a
     missed day; beat passes nothing."""
-    import datetime as dt
-
-    from pmflow.services.reminders import reminders_sweep as sweep
-
     return sweep(today=dt.date.fromisoformat(today) if today else None)
 
 
@@ -35,9 +34,6 @@ def reminders_sweep(today: str | None = None) -> int:
 )
 def notifications_send_digests() -> int:
     """Daily (beat, 18:00): one digest row per digest user, then deliver."""
-    from pmflow.services.delivery import notifications_deliver_pending
-    from pmflow.services.delivery import notifications_send_digests as send
-
     written = send()
     if written:
         notifications_deliver_pending()

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from pmflow.errors import NotFound
 from pmflow.models import Notification, NotificationKind, NotificationPreference, NotificationStatus, User
+from pmflow.notifications import notifications_deliver_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -254,8 +255,6 @@ def notifications_retry(*, notification_ids: list[int]) -> int:
             status=St.PENDING, next_attempt_at=None, first_failed_at=None, claimed_at=None
         )
         if count:
-            from pmflow.notifications import notifications_deliver_on_commit
-
             notifications_deliver_on_commit()
     return count
 
