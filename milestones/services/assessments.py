@@ -26,6 +26,7 @@ from milestones.models import (
     ChangeState,
     Rating,
 )
+from milestones.services.changes import change_request_create_and_submit
 from pmflow.audit import audit_record
 from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
@@ -201,8 +202,6 @@ def assessment_submit(
 def _termination_request_open(*, actor: Any, assessment: Assessment) -> ChangeRequest | None:
     """Create and submit a TERMINATE change request for the chair, linked to ``assessment``; none
     when the project already has an open one. Precondition: inside the submitting transaction."""
-    from milestones.services.changes import change_request_create_and_submit
-
     open_request = ChangeRequest.objects.filter(
         project_id=assessment.project_id, kind=ChangeKind.TERMINATE, status__in=OPEN_CHANGE_STATES
     ).first()

@@ -22,7 +22,6 @@ requests but an admin applies them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import models, transaction
@@ -502,18 +501,6 @@ def comparative_downselect(
         for pk, lessons in sorted(loser_lessons.items()):
             project_transition(actor=actor, project_id=pk, name="terminate", reason=lessons)
     return {"winners": winner_ids, "losers": sorted(loser_lessons)}
-
-
-def _assessment_submit_proxy() -> Callable[..., Any]:
-    from milestones.services.assessments import assessment_submit
-
-    return assessment_submit
-
-
-def assessment_submit(**kwargs: Any) -> Any:
-    """Kept importable from here for the web views; the service is
-    ``milestones.services.assessments.assessment_submit``."""
-    return _assessment_submit_proxy()(**kwargs)
 
 
 #: the change-request transitions a person takes (admin buttons, the API): name → fn(actor, pk, reason);

@@ -1,9 +1,8 @@
 """Gate reviews (关口评审): scheduling, the gate's own transitions, reviewer assignment with the
 conflict-of-interest declaration, and scorecards.
 
-The chair's decision and the non-consensus approval live in ``milestones.services.decisions``; thin
-wrappers here keep ``milestones.services.gates.gate_decide`` / ``non_consensus_approve`` importable
-for the views.
+The chair's decision and the non-consensus approval live in ``milestones.services.decisions``, which
+builds on this module (never the other way round).
 
 Lock order (every service that locks rows of one project; see ``gate_lock_in_order``): the project,
 then its milestones (by id), then gate reviews (by id), then anything else (assignments, scorecards,
@@ -576,21 +575,6 @@ def scorecard_submit(
             },
         )
     return card
-
-
-# --- decisions (implemented in decisions.py) -------------------------------------------------------
-def gate_decide(**kwargs: Any) -> Any:
-    """See ``milestones.services.decisions.gate_decide``."""
-    from milestones.services.decisions import gate_decide as decide
-
-    return decide(**kwargs)
-
-
-def non_consensus_approve(**kwargs: Any) -> Any:
-    """See ``milestones.services.decisions.non_consensus_approve``."""
-    from milestones.services.decisions import non_consensus_approve as approve
-
-    return approve(**kwargs)
 
 
 #: the gate transitions a person takes directly (admin buttons, the API): name → fn(actor, pk, reason)

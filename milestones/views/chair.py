@@ -28,6 +28,7 @@ from milestones.models import (
 )
 from milestones.selectors.gate_lists import FINAL_GATE_STATES, chair_gates_by_tab, tab_of
 from milestones.selectors.gates import decision_options, gate_computed_outcome
+from milestones.services.decisions import gate_decide, non_consensus_approve
 from milestones.views._common import field_errors, page_of, service_call
 from milestones.views.tabs import tab_links
 from pmflow.transitions import transitions_available
@@ -203,8 +204,6 @@ def gate_transition(request: HttpRequest, gate_id: int, name: str) -> HttpRespon
 @login_required
 @require_POST
 def gate_decide_view(request: HttpRequest, gate_id: int) -> HttpResponse:
-    from milestones.services.gates import gate_decide
-
     gate = _gate_for_chair(request.user, gate_id)
     ctx = _gate_context(request, gate)
     form = decision_form_for(gate, ctx["summary"], request.POST)
@@ -238,8 +237,6 @@ def gate_decide_view(request: HttpRequest, gate_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def non_consensus_approve_view(request: HttpRequest, gate_id: int) -> HttpResponse:
-    from milestones.services.gates import non_consensus_approve
-
     gate = _gate_for_chair(request.user, gate_id)
     ctx = _gate_context(request, gate)
     if ctx["nc_form"] is None:

@@ -28,6 +28,7 @@ from milestones.models import (
     MilestoneState,
     TrancheRelease,
 )
+from milestones.services.assessments import assessment_submit
 from milestones.services.change_plans import (
     CLOSED_MILESTONE_STATES,
     PAYLOAD_FIELD_LABELS,
@@ -467,8 +468,6 @@ def assessment_form(request: HttpRequest, round_id: int, project_id: int) -> Htt
     if request.method == "POST" and not submitted:
         form = AssessmentForm(request.POST)
         if form.is_valid():
-            from milestones.services.changes import assessment_submit
-
             _result, error = service_call(
                 request, assessment_submit, actor=request.user, round_id=rnd.pk, project_id=project.pk, **form.cleaned_data
             )

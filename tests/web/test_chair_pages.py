@@ -446,7 +446,7 @@ def test_the_form_offers_exactly_what_gate_decide_accepts(reference_data, submit
     """The offered set and the service agree: every offered outcome passes the outcome check, every
     other one is refused on ``outcome`` with the reason the form shows."""
     from milestones.selectors.gates import decision_options, gate_computed_outcome
-    from milestones.services.gates import gate_decide
+    from milestones.services.decisions import gate_decide
     from pmflow.errors import InvalidInput
 
     setup = build_gate(reviewers=3)
