@@ -4,43 +4,26 @@ stored file back — ``evidence_download``, which answers only to those who may 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from milestones.forms_evidence import EvidenceForm
 from milestones.models import Evidence
-from milestones.models.milestones import EvidenceKind
 from milestones.selectors.evidence import evidence_get_visible
-from milestones.services.evidence import allowed_extensions_text, evidence_add, evidence_max_bytes
+from milestones.services.evidence import evidence_add
 from milestones.views._common import service_call
-
-
-class EvidenceForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
-    kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=EvidenceKind.choices, initial=EvidenceKind.REPORT)
-    file = forms.FileField(label=gettext_lazy("文件"))
-    description = forms.CharField(label=gettext_lazy("说明"), max_length=300, required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("允许的类型：%(allowed)s；不超过 %(mb)s MB。") % {
-            "allowed": allowed_extensions_text(),
-            "mb": f"{evidence_max_bytes() / 1024 / 1024:g}",
-        }
+from milestones.views.milestones import page_context
 
 
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a file to milestone ``pk``; errors are shown next to their field, nothing is saved."""
-    from milestones.views.milestones import page_context
-
     ctx = page_context(request, pk)  # 404 unless the viewer sees the milestone
     form = EvidenceForm(request.POST, request.FILES)
     status = 400

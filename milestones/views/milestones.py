@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from milestones.forms_evidence import EvidenceForm
 from milestones.models import Milestone
 from milestones.selectors.milestone_page import milestone_page
 from milestones.services import milestones as milestone_services
@@ -39,8 +40,6 @@ def page_context(request: HttpRequest, pk: Any, **extra: Any) -> dict[str, Any]:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     if "evidence_form" not in extra:
-        from milestones.views.evidence import EvidenceForm
-
         extra["evidence_form"] = EvidenceForm()
     return ctx | extra
 
