@@ -1,4 +1,5 @@
-"""The portfolio data version, and a per-process cache of results computed under it.
+"""The portfolio data version, and results computed under it kept in Django's cache (Redis in
+production and tests: one cache for every worker process; local memory under ``make run``).
 
 On PostgreSQL a statement trigger (``milestones/migrations/0100_portfolio_version.py``) records every
 transaction that writes to a table the project list shows (projects, the names joined into them,
@@ -20,11 +21,11 @@ not outlive it. Elsewhere than PostgreSQL there is no version and nothing is cac
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import hashlib
 from collections.abc import Hashable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 
 #: the version as text, NULL when the version row is missing (nothing may be cached then)
@@ -54,47 +55,54 @@ def current_version(user: Any = None, using: str = DEFAULT_DB_ALIAS) -> str | No
     known = getattr(user, "_pmflow_portfolio_version", _UNKNOWN)
     if known is not _UNKNOWN:
         return known
-    from pmflow.compiled import execute_prepared
+    from pmflow.compiled import execute
 
-    rows = execute_prepared(using, VERSION_SQL, [])
+    rows = execute(using, VERSION_SQL, [])
     return rows[0][0] if rows else None
 
 
-class VersionedCache:
-    """A small LRU map from (version, key) to a result. Entries of older versions are never read
-    again and age out."""
+#: a cached entry lives at most this long (its key changes with the version anyway; this only bounds
+#: how long entries of old versions take room)
+HOT_CACHE_SECONDS = 600
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
-    def get(self, version: str | None, key: Hashable) -> Any:
-        if version is None:
-            return None
-        with self._lock:
-            found = self._entries.get((version, key))
-            if found is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end((version, key))
-            self.hits += 1
-            return found
+def _hot_cache_key(kind: str, version: str, key: Hashable, using: str) -> str:
+    database = connections[using].settings_dict["NAME"]
+    return "pmflow:hot:" + ":".join(str(part) for part in (database, kind, version, *_flat(key)))
 
-    def put(self, version: str | None, key: Hashable, value: Any) -> None:
-        if version is None:
-            return
-        with self._lock:
-            self._entries[(version, key)] = value
-            self._entries.move_to_end((version, key))
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+def _flat(key: Hashable) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def hot_cache_enabled() -> bool:
+    from pmflow.api.settings import api_setting
+
+    return bool(api_setting("CACHE_SIZE"))
+
+
+def hot_cache_get(kind: str, version: str | None, key: Hashable, using: str = DEFAULT_DB_ALIAS) -> Any:
+    """The ``kind`` result computed under ``version`` for ``key`` (Django's default cache: Redis,
+    shared by every worker process), None when there is none or nothing may be cached."""
+    if version is None or not hot_cache_enabled():
+        return None
+    return cache.get(_hot_cache_key(kind, version, key, using))
+
+
+def hot_cache_put(kind: str, version: str | None, key: Hashable, value: Any, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Keep ``value``, computed by a statement that read ``version``, for later reads of that version."""
+    if version is None or not hot_cache_enabled():
+        return
+    cache.set(_hot_cache_key(kind, version, key, using), value, HOT_CACHE_SECONDS)
+
+
+def hot_etag(kind: str, version: str | None, key: Hashable, using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """A strong ETag for the ``kind`` answer to ``key`` under ``version`` (None when there is no
+    version): equal tags mean equal committed data, hence an equal body."""
+    if version is None:
+        return None
+    digest = hashlib.blake2b(_hot_cache_key(kind, version, key, using).encode(), digest_size=16).hexdigest()
+    return f'"{digest}"'
 
 
 def portfolio_changes_compact(using: str = DEFAULT_DB_ALIAS) -> int:

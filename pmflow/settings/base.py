@@ -113,16 +113,19 @@ def database_from_url(url: str, conn_max_age: int = 0) -> dict:
         # Web, worker and beat share the file: wait for a writer instead of failing at once.
         options["timeout"] = 30
     elif database["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        # Prepared statements for the compiled hot queries (pmflow/compiled.py: token authentication,
-        # the project list and detail), which run through a server-side-binding cursor with
-        # prepare=True; the ORM's ordinary client-side-binding cursor never prepares, whatever this
-        # says. Django's default (None) disables them on the connection; DATABASE_PREPARED_STATEMENTS=0
-        # keeps that, for a transaction-pooling PgBouncer older than 1.21 (docs/deploy.md).
+        # Prepared statements, by psycopg's documented automatic preparation: with server-side
+        # binding (Django's documented OPTION; the client-side-binding cursor Django uses by default
+        # never prepares) psycopg prepares a statement once it has run prepare_threshold times on a
+        # connection — the API's hot reads (pmflow/compiled.py: token, project list and detail) send
+        # the same SQL text every time and so are planned once per connection. Django's default
+        # (None) disables them; DATABASE_PREPARED_STATEMENTS=0 keeps that, for a transaction-pooling
+        # PgBouncer older than 1.21 (docs/deploy.md).
+        options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", 5)
         # Those statements keep one generic plan per connection: PostgreSQL otherwise re-plans a
         # parameterised statement on every run when the generic plan's estimate looks worse (the
         # project list's visibility subqueries: 1.2 ms a run with re-planning, 0.8 ms without). Only
-        # prepared statements have a plan cache, so this changes nothing for the rest of the ORM.
+        # prepared statements have a plan cache, so this changes nothing for the other queries.
         # JIT off: a web request's queries are short, but correlated subqueries (visibility, the
         # gate lists' tab predicates) give estimates above jit_above_cost, and compiling them cost
         # seconds (the chair's gate list at 10,000 projects: 10.3 s of JIT for a 0.4 s query).
@@ -177,6 +180,18 @@ STORAGES = {
 
 # --- Redis and Celery ---
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def cache_settings(redis_url: str | None) -> dict:
+    """Django's cache: Redis when a URL is given (production, tests — one cache for every worker
+    process and machine: the API's cached list pages and details, DRF's throttle counters, the
+    dashboard figures), local memory otherwise (the embedded ``make run``, one process)."""
+    if redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(os.environ.get("REDIS_URL"))
 CELERY_DATA_DIR = Path(env("CELERY_DATA_DIR", str(BASE_DIR / ".celery")))
 # Default broker needs no server: kombu's filesystem transport in a local folder.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")

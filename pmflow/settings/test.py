@@ -1,7 +1,7 @@
 """Tests: PostgreSQL and Redis on 127.0.0.1 unless DATABASE_URL / REDIS_URL say otherwise."""
 
 from pmflow.settings.base import *  # noqa: F403
-from pmflow.settings.base import celery_transport_options, database_from_url, env, env_bool
+from pmflow.settings.base import cache_settings, celery_transport_options, database_from_url, env, env_bool
 
 DATABASES = {"default": database_from_url(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))}
 DATABASES["default"]["TEST"] = {"NAME": env("PMFLOW_TEST_DB_NAME", "test_pmflow")}
@@ -30,3 +30,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "1000/min", "writes": "100000/min"}}  # noqa: F405
+CACHES = cache_settings(REDIS_URL)

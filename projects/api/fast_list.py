@@ -6,10 +6,12 @@ compares them field by field for every role).
 - A filtered or re-ordered list (``project_page``): one query for the page's ids and the total
   (``COUNT(*) OVER ()`` on the projects table alone), one for those rows' columns by primary key.
 - The default list (only ``page``/``page_size``: what dashboards poll) and the detail, on PostgreSQL:
-  compiled once per process from the same selectors (``projects_visible_to``) and run as prepared
-  statements (``pmflow.compiled``) — the list in one statement — and served again from a per-process
-  cache while the portfolio data version stands (``pmflow.portfolio_version``), which the token
-  query reads: a repeated read runs no query of its own and is never stale.
+  compiled once per process from the same selectors (``projects_visible_to``; ``pmflow.compiled``),
+  prepared by psycopg once they repeat — the list in one statement — and served again from Django's
+  cache (Redis: shared by every worker) while the portfolio data version stands
+  (``pmflow.portfolio_version``), which the token query reads: a repeated read runs no query of its
+  own and is never stale. The version also makes the ETag (``hot_etag``): a client that sends it back
+  in ``If-None-Match`` gets a 304.
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from pmflow.api.base import StrictPageNumberPagination, _positive_int
-from pmflow.api.settings import api_setting
-from pmflow.compiled import SENTINEL_INTS, CompiledQuery, execute_prepared
-from pmflow.portfolio_version import VERSION_SQL, VersionedCache, can_cache, current_version
+from pmflow.compiled import SENTINEL_INTS, CompiledQuery, ModelColumns, execute
+from pmflow.portfolio_version import VERSION_SQL, can_cache, current_version, hot_cache_get, hot_cache_put, hot_etag
 from pmflow.rules import is_programme_admin
 from projects.models import Project
 from projects.selectors.projects import projects_visible_to
@@ -190,9 +191,8 @@ def _page_rows_query(shape: Any) -> QuerySet:
     )
 
 
-# binary: the rows load several times faster than as text, into the same Python values
-PAGE_QUERY = CompiledQuery("project-list-page", _page_query, binary=True, user_id=SENTINEL_INTS[0])
-ROWS_QUERY = CompiledQuery("project-list-rows", _page_rows_query, binary=True)
+PAGE_QUERY = CompiledQuery("project-list-page", _page_query, user_id=SENTINEL_INTS[0])
+ROWS_QUERY = CompiledQuery("project-list-rows", _page_rows_query)
 
 
 def compiled_list_applies(request: Request) -> bool:
@@ -201,10 +201,6 @@ def compiled_list_applies(request: Request) -> bool:
     from pmflow.api.base import PAGE_PARAM, PAGE_SIZE_PARAM
 
     return connection.vendor == "postgresql" and all(k in (PAGE_PARAM, PAGE_SIZE_PARAM) for k in request.query_params)
-
-
-#: default list pages by (user, page window, time zone), valid while the portfolio version stands
-LIST_CACHE = VersionedCache(size=api_setting("CACHE_SIZE"))
 
 
 def project_page_compiled(user: Any, request: Request, paginator: StrictPageNumberPagination) -> Response:
@@ -220,8 +216,8 @@ def project_page_compiled(user: Any, request: Request, paginator: StrictPageNumb
     window = _page_window(request, paginator)
     size, _number, offset = window
     admin = is_programme_admin(user)
-    key = (connection.alias, user.pk, admin, size, offset, timezone.get_current_timezone_name())
-    cached = LIST_CACHE.get(current_version(user), key) if LIST_CACHE.size else None
+    key = (user.pk, admin, size, offset, timezone.get_current_timezone_name())
+    cached = hot_cache_get("project-list", current_version(user), key)
     if cached is not None:
         total, results, rendered = cached
         _page_exists(results, window)
@@ -234,37 +230,48 @@ def project_page_compiled(user: Any, request: Request, paginator: StrictPageNumb
         return _respond([], 0, request, paginator, window)
     rows, rows_params = ROWS_QUERY.sql_params()
     sql = f"WITH page AS MATERIALIZED ({page} LIMIT {int(size)} OFFSET {int(offset)}) {rows}"
-    found = ROWS_QUERY.convert(execute_prepared(connection.alias, sql, [*page_params, *rows_params], binary=True))
+    found = ROWS_QUERY.convert(execute(connection.alias, sql, [*page_params, *rows_params]))
     if found:
         total, version, results = found[0][-2], found[0][-1], _results(found)
     else:  # nothing visible, or past the end: the total (and the version) from the page query alone
         count_sql = f"SELECT count(*), ({VERSION_SQL}) FROM ({page}) AS visible"
-        (total, version), results = execute_prepared(connection.alias, count_sql, page_params)[0], []
+        (total, version), results = execute(connection.alias, count_sql, page_params)[0], []
     if can_cache():
-        LIST_CACHE.put(version, key, (total, results, JSONRenderer().render(results)))
+        hot_cache_put("project-list", version, key, (total, results, JSONRenderer().render(results)))
     return _respond(results, total, request, paginator, window)
 
 
-# --- one project, compiled and prepared (detail, transitions) ------------------------------------------
+# --- one project, compiled (detail, transitions) --------------------------------------------------------
+#: the project's columns and its related rows' (as ``projects_visible_to`` joins them)
+DETAIL_COLUMNS = ModelColumns(Project, ["field__direction", "field__tier", "pm_team", "performer", "lead"])
+
+
 def _detail_query(admin: bool, user_id: int, pk: int) -> QuerySet:
     """The project ``pk`` if visible, with its related rows and the portfolio version (same snapshot)."""
     version = RawSQL(f"({VERSION_SQL})", [], output_field=CharField())
-    return projects_visible_to(stand_in_user(user_id, admin)).filter(pk=pk).annotate(_portfolio_version=version)
+    visible = projects_visible_to(stand_in_user(user_id, admin)).filter(pk=pk)
+    return visible.annotate(_portfolio_version=version).values_list(*DETAIL_COLUMNS.names, "_portfolio_version")
 
 
 DETAIL_QUERY = CompiledQuery("project-detail", _detail_query, user_id=SENTINEL_INTS[0], pk=SENTINEL_INTS[2])
 
-#: project details by (user, project, time zone), valid while the portfolio version stands
-DETAIL_CACHE = VersionedCache(size=api_setting("CACHE_SIZE"))
+
+def visible_project_versioned(user: Any, pk: int) -> tuple[Project | None, str | None]:
+    """``projects_visible_to(user).filter(pk=pk).first()`` with its related rows, and the portfolio
+    version read in the same statement (None off PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return projects_visible_to(user).filter(pk=pk).first(), None
+    found = DETAIL_QUERY.rows(is_programme_admin(user), user_id=user.pk, pk=pk)
+    if not found:
+        return None, None
+    *columns, version = found[0]
+    return DETAIL_COLUMNS.instance(columns), version
 
 
 def visible_project(user: Any, pk: int) -> Project | None:
-    """``projects_visible_to(user).filter(pk=pk).first()`` with its related rows, as one prepared
-    statement on PostgreSQL (the ORM elsewhere); None when not visible or not there."""
-    if connection.vendor != "postgresql":
-        return projects_visible_to(user).filter(pk=pk).first()
-    found = DETAIL_QUERY.objects(is_programme_admin(user), user_id=user.pk, pk=pk)
-    return found[0] if found else None
+    """``projects_visible_to(user).filter(pk=pk).first()`` with its related rows (one compiled
+    statement on PostgreSQL); None when not visible or not there."""
+    return visible_project_versioned(user, pk)[0]
 
 
 _ATTRS = [(key, tuple(column.split("__"))) for key, column in COLUMNS]
@@ -299,19 +306,46 @@ def project_detail_data(project: Project, user: Any, fields: dict[str, Any] | No
 
 def project_detail(user: Any, pk: int) -> dict[str, Any] | None:
     """The detail of project ``pk`` for ``user``, None when not visible. The project row, its names and
-    the visibility check are served again while the portfolio version stands (as the default list
-    is); the transitions the user may take are worked out on every request."""
-    if connection.vendor != "postgresql":
-        project = visible_project(user, pk)
-        return project_detail_data(project, user) if project is not None else None
-    key = (connection.alias, user.pk, is_programme_admin(user), pk, timezone.get_current_timezone_name())
-    cached = DETAIL_CACHE.get(current_version(user), key) if DETAIL_CACHE.size else None
+    the visibility check are served again from the cache while the portfolio version stands (as the
+    default list is); the transitions the user may take are worked out on every request."""
+    key = (user.pk, is_programme_admin(user), pk, timezone.get_current_timezone_name())
+    cached = hot_cache_get("project-detail", current_version(user), key)
     if cached is None:
-        project = visible_project(user, pk)
+        project, version = visible_project_versioned(user, pk)
         if project is None:
             return None
         cached = (project, _detail_fields(project))
         if can_cache():
-            DETAIL_CACHE.put(project._portfolio_version, key, cached)
+            hot_cache_put("project-detail", version, key, cached)
     project, fields = cached
     return project_detail_data(project, user, fields)
+
+
+# --- conditional GET ---------------------------------------------------------------------------------------
+def _representation(request: Request) -> tuple[str, str]:
+    """What else the body depends on: the absolute URL (the page links) and the renderer."""
+    renderer = getattr(getattr(request, "accepted_renderer", None), "format", "")
+    return request.build_absolute_uri(), str(renderer)
+
+
+def project_list_etag(request: Request, paginator: StrictPageNumberPagination) -> str | None:
+    """The default list's ETag: the portfolio version, the user and the page (None when nothing may
+    be cached: in a transaction, off PostgreSQL). A bad page parameter is left to the list (400)."""
+    user = request.user
+    version = current_version(user)
+    if version is None:
+        return None
+    try:
+        size, _number, offset = _page_window(request, paginator)
+    except Exception:  # noqa: BLE001 — the list itself answers the bad parameter with its 400
+        return None
+    key = (user.pk, is_programme_admin(user), size, offset, timezone.get_current_timezone_name(), *_representation(request))
+    return hot_etag("project-list", version, key)
+
+
+def project_detail_etag(request: Request, pk: int, data: dict[str, Any]) -> str | None:
+    """The detail's ETag: the portfolio version, the user, the project, and the transitions offered
+    (worked out by the rules on every request, so they are part of the tag)."""
+    user = request.user
+    key = (user.pk, pk, timezone.get_current_timezone_name(), *_representation(request), *data["available_transitions"])
+    return hot_etag("project-detail", current_version(user), key)

@@ -110,6 +110,16 @@ class PMTeamViewSet(ApiReadOnlyViewSet):
 
 
 # --- projects ---------------------------------------------------------------------------------------------------
+def conditional(request: Request, etag: str | None, respond: Any) -> Any:
+    """A 304 when ``If-None-Match`` names ``etag``, else ``respond()`` with the ETag set."""
+    if etag is not None and etag in {t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")}:
+        return Response(status=304, headers={"ETag": etag})
+    response = respond()
+    if etag is not None and response.status_code == 200:
+        response["ETag"] = etag
+    return response
+
+
 def _project_service(name: str) -> Any:
     def run(actor: Any, pk: Any, reason: str) -> Project:
         from projects.services.projects import project_transition_direct
@@ -161,22 +171,29 @@ class ProjectViewSet(TransitionViewSetMixin, ApiReadOnlyViewSet):
         return project
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """One project you may see, with the transitions you may take on it now."""
+        """One project you may see, with the transitions you may take on it now. Conditional GET:
+        ``ETag`` from the portfolio data version and the transitions; ``If-None-Match`` → 304."""
         from django.http import Http404
 
-        from projects.api.fast_list import project_detail
+        from projects.api.fast_list import project_detail, project_detail_etag
 
-        data = project_detail(request.user, self._pk())
+        pk = self._pk()
+        data = project_detail(request.user, pk)
         if data is None:
             raise Http404
-        return Response(data)
+        return conditional(request, project_detail_etag(request, pk, data), lambda: Response(data))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Projects you may see, 50 a page (one query for the page and its total; see fast_list)."""
-        from projects.api.fast_list import compiled_list_applies, project_page, project_page_compiled
+        """Projects you may see, 50 a page (one query for the page and its total; see fast_list).
+        Conditional GET on the default list: ``ETag`` from the portfolio data version."""
+        from projects.api.fast_list import compiled_list_applies, project_list_etag, project_page, project_page_compiled
 
         if compiled_list_applies(request):
-            return project_page_compiled(request.user, request, self.paginator)
+            return conditional(
+                request,
+                project_list_etag(request, self.paginator),
+                lambda: project_page_compiled(request.user, request, self.paginator),
+            )
         return project_page(self.filter_queryset(self.get_queryset()), request, self.paginator)
 
     transition_services = PROJECT_SERVICES

@@ -1,4 +1,4 @@
-"""The default project list is served again from the per-process cache while the portfolio data
+"""The default project list is served again from the shared cache (Django's, Redis) while the portfolio data
 version stands, and never after a committed write to any table it shows (pmflow/portfolio_version.py,
 milestones/migrations/0100_portfolio_version.py). Transactional tests: the cache only works outside
 transactions, as requests run in production."""
@@ -15,7 +15,6 @@ from rest_framework.test import APIRequestFactory
 from milestones.models import GateReview, ReviewerAssignment
 from pmflow.models import Organisation, User
 from pmflow.portfolio_version import VERSION_SQL, portfolio_changes_compact
-from projects.api import fast_list
 from projects.api.serializers import ProjectDetailSerializer, ProjectSerializer
 from projects.models import Direction, PMTeam, PMTeamMembership, Project
 from projects.selectors.projects import projects_visible_to
@@ -163,8 +162,8 @@ def test_nothing_is_cached_or_served_inside_a_transaction(world):
     assert after["results"] == _expected(world, "lead")
 
 
-def test_cache_off_computes_every_time(world, monkeypatch):
-    monkeypatch.setattr(fast_list, "LIST_CACHE", fast_list.VersionedCache(size=0))
+def test_cache_off_computes_every_time(world, settings):
+    settings.PMFLOW_API = {"CACHE_SIZE": 0}
     _get(world, "lead")
     assert _get(world, "lead")[1] == 2
 
@@ -282,3 +281,72 @@ def test_a_member_made_admin_is_offered_the_admin_transitions_at_once(world):
     member = world.users["member"]
     member.groups.add(*world.users["admin"].groups.all())  # made a programme admin
     assert _detail(world, "member", pk)[1]["available_transitions"] == ["suspend", "terminate"]
+
+
+# --- the version moves only when a row really changed ----------------------------------------------------
+def test_statements_that_change_no_row_leave_the_version(world):
+    pk = world.project.pk
+    before = _version()
+    Project.objects.filter(pk=-1).update(title="无此项目")  # zero rows
+    Project.objects.filter(pk=pk).update(title=Project.objects.get(pk=pk).title)  # same value
+    Project.objects.filter(pk=-1).delete()  # zero rows deleted
+    with connection.cursor() as cursor:  # as the set-based recalculation writes: every row, same values
+        cursor.execute("UPDATE projects_project SET health = health")
+        cursor.execute("INSERT INTO projects_tier SELECT * FROM projects_tier WHERE false")  # zero rows
+    assert _version() == before
+    cached, queries = _get(world, "lead")
+    assert _get(world, "lead") == (cached, 1)
+    Project.objects.filter(pk=pk).update(title="真的改了")
+    assert _version() != before
+    assert "真的改了" in [r["title"] for r in _get(world, "lead")[0]["results"]]
+
+
+def test_every_covered_table_has_the_changed_row_triggers(world):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t::text FROM pmflow_portfolio_watched() AS t")
+        watched = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'pmflow_portfolio_%' AND NOT tgisinternal"
+        )
+        triggers = cursor.fetchall()
+    assert {"projects_project", "projects_pmteammembership", "pmflow_user_groups"} <= watched
+    for table in watched:
+        assert {name for t, name in triggers if t == table} == {
+            "pmflow_portfolio_change",
+            "pmflow_portfolio_inserted",
+            "pmflow_portfolio_updated",
+            "pmflow_portfolio_deleted",
+        }
+
+
+# --- conditional GET ---------------------------------------------------------------------------------------
+def test_the_list_answers_304_to_its_etag_until_the_data_changes(world):
+    client = world.client("lead")
+    first = client.get(URL, {"page_size": 50})
+    etag = first["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(URL, {"page_size": 50}, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag and not again.content
+    assert len(queries.captured_queries) == 1  # the token query alone
+    assert client.get(URL, {"page_size": 2}, HTTP_IF_NONE_MATCH=etag).status_code == 200  # another page
+    assert world.client("member").get(URL, {"page_size": 50}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    Project.objects.filter(pk=world.project.pk).update(title="新标题")
+    changed = client.get(URL, {"page_size": 50}, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "新标题" in [r["title"] for r in changed.json()["results"]]
+
+
+def test_the_detail_answers_304_to_its_etag_until_the_data_changes(world):
+    client = world.client("member")
+    pk = world.project.pk
+    etag = client.get(f"{URL}{pk}/")["ETag"]
+    assert client.get(f"{URL}{pk}/", HTTP_IF_NONE_MATCH=f'"x", {etag}').status_code == 304
+    Project.objects.filter(pk=pk).update(title="详情新标题")
+    changed = client.get(f"{URL}{pk}/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["title"] == "详情新标题"
+
+
+def test_no_etag_inside_a_transaction(world):
+    with transaction.atomic():
+        response = world.client("lead").get(URL)
+        assert response.status_code == 200 and not response.has_header("ETag")

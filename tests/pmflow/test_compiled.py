@@ -1,7 +1,11 @@
-"""pmflow.compiled: a queryset compiled once and run again with new values as a prepared statement
-gives exactly what the ORM gives, is counted like any query, and refuses what it cannot do safely."""
+"""pmflow.compiled: a queryset compiled once and run again with new values (prepared by psycopg once
+it repeats) gives exactly what the ORM gives, is counted like any query, and refuses what it cannot do
+safely; nothing private of Django, DRF or psycopg is used outside the tests and benchmarks."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -10,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework.authtoken.models import Token
 
 from milestones.models import ReviewerAssignment
-from pmflow.api.authentication import TOKEN_QUERY
+from pmflow.api.authentication import TOKEN_QUERY, token_columns
 from pmflow.compiled import SENTINEL_INTS, CompiledQuery, sentinel_str
 from projects.api.fast_list import PAGE_QUERY, stand_in_user
 from projects.models import Project
@@ -61,25 +65,26 @@ def test_compiled_visibility_rows_equal_the_orm_for_every_role(people, role):
 
 def test_one_compilation_serves_every_user(people):
     PAGE_QUERY.rows(False, user_id=people["member"].pk)
-    shapes_before = dict(PAGE_QUERY._cache)
+    shapes_before = dict(PAGE_QUERY.cache)
     for role in ("team lead", "chair", "reviewer", "outsider"):
         PAGE_QUERY.rows(False, user_id=people[role].pk)
-    assert PAGE_QUERY._cache == shapes_before  # same (database, shape) entries: nothing recompiled
+    assert PAGE_QUERY.cache == shapes_before  # same (database, shape) entries: nothing recompiled
 
 
 def test_token_query_builds_the_token_its_user_and_the_admin_flag(people):
     for role, is_admin in (("admin", True), ("member", False)):
         user = people[role]
         key = Token.objects.create(user=user).key
-        (token,) = TOKEN_QUERY.objects(True, key=key)
+        ((*columns, in_admin_group, _version),) = TOKEN_QUERY.rows(True, key=key)
+        token = token_columns().instance(columns)
         orm = Token.objects.select_related("user").get(key=key)
         assert token.pk == orm.pk and token.created == orm.created
         assert token.user == orm.user
         assert {f.attname: getattr(token.user, f.attname) for f in type(orm.user)._meta.concrete_fields} == {
             f.attname: getattr(orm.user, f.attname) for f in type(orm.user)._meta.concrete_fields
         }
-        assert token._in_admin_group is is_admin
-    assert TOKEN_QUERY.objects(True, key="no-such-token") == []
+        assert in_admin_group is is_admin
+    assert TOKEN_QUERY.rows(True, key="no-such-token") == []
 
 
 def test_compiled_queries_are_counted_and_prepared(people, django_assert_num_queries):
@@ -87,6 +92,8 @@ def test_compiled_queries_are_counted_and_prepared(people, django_assert_num_que
     with django_assert_num_queries(1) as captured:
         PAGE_QUERY.rows(False, user_id=user.pk)
     assert '"projects_project"' in captured.captured_queries[0]["sql"]  # the log shows the statement
+    for _ in range(6):  # psycopg prepares a statement once it ran prepare_threshold (5) times
+        PAGE_QUERY.rows(False, user_id=user.pk)
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
@@ -100,7 +107,7 @@ def test_a_value_written_into_the_sql_text_is_refused(db):
         user_id=SENTINEL_INTS[5],
     )
     with pytest.raises(RuntimeError, match="not a plain parameter"):
-        inlined.objects(user_id=1)
+        inlined.rows(user_id=1)
 
 
 def test_a_value_changed_on_its_way_into_a_parameter_is_refused(db):
@@ -110,7 +117,7 @@ def test_a_value_changed_on_its_way_into_a_parameter_is_refused(db):
         user_id=SENTINEL_INTS[6],
     )
     with pytest.raises(RuntimeError, match="not a plain parameter"):
-        changed.objects(user_id=1)
+        changed.rows(user_id=1)
 
 
 def test_building_a_query_that_reads_the_database_is_refused(db):
@@ -119,15 +126,40 @@ def test_building_a_query_that_reads_the_database_is_refused(db):
         return Project.objects.filter(Q(pk__in=ids) | Q(lead_id=user_id))
 
     with pytest.raises(RuntimeError, match="ran SQL"):
-        CompiledQuery("reads", reads, user_id=SENTINEL_INTS[7]).objects(user_id=1)
+        CompiledQuery("reads", reads, user_id=SENTINEL_INTS[7]).rows(user_id=1)
 
 
 def test_a_query_that_matches_nothing_compiles_to_no_statement(db, django_assert_num_queries):
     nothing = CompiledQuery("nothing", lambda shape, key: Project.objects.none().filter(code=key), key=sentinel_str("k"))
     with django_assert_num_queries(0):
-        assert nothing.objects(key="x") == []
+        assert nothing.rows(key="x") == []
 
 
 def test_stand_in_user_needs_no_query(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         projects_visible_to(stand_in_user(SENTINEL_INTS[0], admin=False)).query.get_compiler("default").as_sql()
+
+
+#: what the hot-read layer used to reach into (issue 14); none may be used outside tests and benchmarks
+PRIVATE = re.compile(
+    r"\._(iterable_class|prepare_cursor|maybe_prepare_gen|known_related_objects)|klass_info|get_related_populators"
+)
+
+
+def test_no_private_internal_of_django_or_psycopg_is_used():
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for top in ("pmflow", "projects", "milestones")
+        for path in (root / top).rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PRIVATE.search(line)
+    ]
+    assert found == []
+
+
+def test_prepared_statements_come_from_the_documented_options(db):
+    options = connection.settings_dict["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    assert connection.connection.prepare_threshold == 5  # psycopg's own setting, as passed to connect()
