@@ -69,3 +69,47 @@ def test_an_import_across_a_floor_is_caught(tmp_path: Path, scratch_module: str,
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{contract}" in result.stdout
     assert scratch_module.removesuffix(".py").replace("/", ".") in result.stdout
+
+
+def _import_cycles() -> list[list[str]]:
+    """Strongly connected components of more than one module in the three packages' import graph
+    (imports inside function bodies included), by Tarjan's algorithm over grimp's graph."""
+    import grimp
+
+    sys.path.insert(0, str(ROOT))
+    graph = grimp.build_graph(*PACKAGES, include_external_packages=False, cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    assert _import_cycles() == []
