@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
@@ -45,13 +45,18 @@ def check_database() -> CheckResult:
         connection.ensure_connection()
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        loader = MigrationLoader(connection)
+        applied = set(loader.applied_migrations or {})
+        # Every migration any leaf needs, in order, that is not recorded as applied (also one left
+        # out below an applied one, which migrate's own plan would not list).
+        plan: list[tuple[str, str]] = []
+        for leaf in loader.graph.leaf_nodes():
+            plan += [node for node in loader.graph.forwards_plan(leaf) if node not in applied and node not in plan]
     except DatabaseError as exc:  # unreachable, refused, auth: say which
         connection.close_if_unusable_or_obsolete()
         return CheckResult("database", False, f"unreachable: {_error(exc)}")
     if plan:
-        names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in plan[:5])
+        names = ", ".join(f"{app}.{name}" for app, name in plan[:5])
         return CheckResult("database", False, f"{len(plan)} unapplied migration(s): {names}")
     return CheckResult("database", True, f"reachable and migrated ({connection.vendor})")
 
