@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,9 @@ class ChangeState(models.TextChoices):
     APPLIED = "applied", _("已执行")
     REJECTED = "rejected", _("已驳回")
     WITHDRAWN = "withdrawn", _("已撤回")
+
+    #: not yet applied, rejected or withdrawn (STYLE.md rule 12: named once, here)
+    OPEN_STATES = enum.nonmember(frozenset({"draft", "submitted", "approved"}))
 
 
 CS = ChangeState

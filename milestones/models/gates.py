@@ -3,6 +3,8 @@ non-consensus approvals."""
 
 from __future__ import annotations
 
+import enum
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,14 @@ class GateState(models.TextChoices):
     CLOSED = "closed", _("评分已截止")
     DECIDED = "decided", _("已决定")
     CANCELLED = "cancelled", _("已取消")
+
+    # Named state sets — the one place each is written (STYLE.md rule 12).
+    #: not decided or cancelled yet
+    ACTIVE_STATES = enum.nonmember(frozenset({"scheduled", "open", "closed"}))
+    #: still taking scorecards (reviewers' load, deadline reminders; its due date follows its milestone)
+    SCORING_STATES = enum.nonmember(frozenset({"scheduled", "open"}))
+    #: finished
+    FINAL_STATES = enum.nonmember(frozenset({"decided", "cancelled"}))
 
 
 GS = GateState

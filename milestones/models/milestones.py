@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 
 from django.conf import settings
@@ -64,6 +65,16 @@ class MilestoneState(models.TextChoices):
     ON_HOLD = "on_hold", _("暂缓")
     FAILED = "failed", _("未通过（终止）")
     CANCELLED = "cancelled", _("已取消")
+
+    # Named state sets — the one place each is written (STYLE.md rule 12).
+    #: the outcome is recorded: the milestone no longer moves or changes
+    CLOSED_STATES = enum.nonmember(frozenset({"passed", "passed_with_conditions", "failed", "cancelled"}))
+    #: not closed yet
+    OPEN_STATES = enum.nonmember(frozenset({"planned", "in_progress", "submitted", "in_review", "on_hold"}))
+    #: work not yet handed in for review
+    NOT_SUBMITTED_STATES = enum.nonmember(frozenset({"planned", "in_progress"}))
+    #: the PM team is answerable for the due date (deadline reminders)
+    DUE_REMINDER_STATES = enum.nonmember(frozenset({"in_progress", "submitted"}))
 
 
 MS = MilestoneState

@@ -65,7 +65,7 @@ MONEY = DecimalField(max_digits=20, decimal_places=2)
 APPROVED_STATES = (PS.APPROVED, PS.ACTIVE, PS.SUSPENDED, PS.CLOSING, PS.CLOSED)
 #: project states before (or instead of) approval: no milestones exist yet
 UNAPPROVED_STATES = (PS.DRAFT, PS.SUBMITTED, PS.SCREENING, PS.NON_CONSENSUS, PS.REJECTED)
-ACTIVE_GATE_STATES = (GateState.SCHEDULED, GateState.OPEN, GateState.CLOSED)
+ACTIVE_GATE_STATES = GateState.ACTIVE_STATES
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pmflow.models import User
 from projects.models import PMTeamMembership, Project
 
 #: gate states in which an assignment still waits on its reviewer
-OPEN_LOAD_GATE_STATES = (GateState.SCHEDULED, GateState.OPEN)
+OPEN_LOAD_GATE_STATES = GateState.SCORING_STATES
 
 
 def committees_for_project(project: Project) -> QuerySet[Committee]:

@@ -39,7 +39,7 @@ ASSESSMENT_DUE_WORKDAYS = 10
 RATING_FIELDS = ("scope", "time", "cost", "risk", "transfer", "overall")
 #: projects that may still be assessed when they were not in the round when it opened
 ASSESSABLE_PROJECT_STATES = (ProjectState.ACTIVE, ProjectState.SUSPENDED)
-OPEN_CHANGE_STATES = (ChangeState.DRAFT, ChangeState.SUBMITTED, ChangeState.APPROVED)
+OPEN_CHANGE_STATES = ChangeState.OPEN_STATES
 
 
 def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:

@@ -49,13 +49,11 @@ from projects.models import PMTeam, Policy, Project, ProjectState, TechnologyRou
 from projects.services.projects import project_transition
 
 #: milestones that no longer move or change: their outcome is recorded
-CLOSED_MILESTONE_STATES = frozenset(
-    {MilestoneState.PASSED, MilestoneState.PASSED_WITH_CONDITIONS, MilestoneState.FAILED, MilestoneState.CANCELLED}
-)
+CLOSED_MILESTONE_STATES = MilestoneState.CLOSED_STATES
 CANCELLABLE_MILESTONE_STATES = frozenset({MilestoneState.PLANNED, MilestoneState.IN_PROGRESS, MilestoneState.ON_HOLD})
 #: gate reviews whose due date follows a rescheduled milestone: not yet closed for scoring. A closed
 #: gate's scores are in (its due date is history), decided and cancelled gates are over.
-MOVABLE_GATE_STATES = frozenset({GateState.SCHEDULED, GateState.OPEN})
+MOVABLE_GATE_STATES = GateState.SCORING_STATES
 #: projects on which no change request may be filed
 UNCHANGEABLE_PROJECT_STATES = frozenset({ProjectState.DRAFT, ProjectState.CLOSED, ProjectState.REJECTED, ProjectState.TERMINATED})
 MILESTONE_KINDS = frozenset({ChangeKind.RESCHEDULE, ChangeKind.RESCOPE})

@@ -47,7 +47,7 @@ from pmflow.workdays import add_workdays
 from projects.models import Project, ProjectState
 from projects.services.projects import project_transition
 
-ACTIVE_GATE_STATES = (GateState.SCHEDULED, GateState.OPEN, GateState.CLOSED)
+ACTIVE_GATE_STATES = GateState.ACTIVE_STATES
 
 DEFAULT_CRITERIA: dict[str, list[dict[str, Any]]] = {
     GateKind.MILESTONE: [

@@ -12,22 +12,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from milestones.models import GateReview, Milestone, ReviewerAssignment
+from milestones.models import GateReview, GateState, Milestone, MilestoneState, ReviewerAssignment
 from pmflow.models import Notification, NotificationKind
 from pmflow.services.reminders import reminder_row, reminder_stage
 from pmflow.workdays import add_workdays
 from projects.models import PMTeamMembership
 
 K = NotificationKind
-REVIEW_STATES = ("scheduled", "open")
-MILESTONE_STATES = ("in_progress", "submitted")
 
 
 def review_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt.date) -> Iterable[Notification]:
     ct = ContentType.objects.get_for_model(GateReview)
     gates = {
         g["pk"]: g
-        for g in GateReview.objects.filter(status__in=REVIEW_STATES, due_date__lte=horizon)
+        for g in GateReview.objects.filter(status__in=GateState.SCORING_STATES, due_date__lte=horizon)
         .order_by()
         .values("pk", "due_date", "chair_id", "project__code", "milestone__sequence", "kind")
     }
@@ -90,7 +88,7 @@ def review_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt
 def milestone_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt.date) -> Iterable[Notification]:
     ct = ContentType.objects.get_for_model(Milestone)
     milestones = list(
-        Milestone.objects.filter(status__in=MILESTONE_STATES, current_due__lte=horizon)
+        Milestone.objects.filter(status__in=MilestoneState.DUE_REMINDER_STATES, current_due__lte=horizon)
         .order_by()
         .values(
             "pk",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,9 @@ class ProjectState(models.TextChoices):
     CLOSED = "closed", _("已结题")
     REJECTED = "rejected", _("未通过")
     TERMINATED = "terminated", _("已终止")
+
+    #: the project is over: no more reminders, funding or changes (STYLE.md rule 12: named once, here)
+    FINAL_STATES = enum.nonmember(frozenset({"closed", "rejected", "terminated"}))
 
 
 class Health(models.TextChoices):

@@ -41,7 +41,7 @@ from projects.models.funding import ItemKind, OtherPolicySupport
 
 CENT = Decimal("0.01")
 #: projects that can no longer receive awards
-CLOSED_PROJECT_STATES = (ProjectState.CLOSED, ProjectState.REJECTED, ProjectState.TERMINATED)
+CLOSED_PROJECT_STATES = ProjectState.FINAL_STATES
 
 
 def _yuan(value: Decimal) -> str:

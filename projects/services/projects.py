@@ -59,7 +59,7 @@ PROJECT_REQUIRED_FIELDS = (
     "planned_end",
 )
 #: states after which nothing about a project is edited any more
-FINAL_STATES = frozenset({ProjectState.CLOSED, ProjectState.REJECTED, ProjectState.TERMINATED})
+FINAL_STATES = ProjectState.FINAL_STATES
 
 
 # --- input cleaning -------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from projects.models import KeyTaskList, PMTeam, Project, ProjectState, Task
 
 K = NotificationKind
 #: projects whose tasks no longer get reminders
-QUIET_PROJECT_STATES = (ProjectState.CLOSED, ProjectState.REJECTED, ProjectState.TERMINATED)
+QUIET_PROJECT_STATES = ProjectState.FINAL_STATES
 #: overdue tasks named in a weekly digest (the rest are counted)
 DIGEST_LIST_LIMIT = 20
 
