@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
-from projects.management.commands.render_state_diagrams import fsm_edges, fsm_models, render_all
+from milestones.management.commands.render_state_diagrams import fsm_edges, fsm_models, render_all
 from projects.models import Project
 
 

@@ -16,13 +16,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 from django.utils import translation
 
+from milestones.models import ChangeRequest, GateReview, Milestone
 from pmflow.transitions import state_field_name
+from projects.models import Project
 
 
 def fsm_models() -> list[type[models.Model]]:
-    from milestones.models import ChangeRequest, GateReview, Milestone
-    from projects.models import Project
-
     return [Project, Milestone, GateReview, ChangeRequest]
 
 
