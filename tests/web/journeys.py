@@ -18,9 +18,13 @@ Screenshots go to docs/screenshots/ when PMFLOW_SCREENSHOTS=1 (``j.shot(page, "N
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import subprocess
+import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +75,114 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+#: tables whose rows a restored demo must not bring back: the applied migrations (never truncated) and
+#: the portfolio data version (the truncation re-creates it with a new epoch, so that nothing a process
+#: cached under an earlier test's version is served again — pmflow.portfolio_version)
+_NOT_RESTORED = ("django_migrations", "pmflow_portfolio_version", "pmflow_portfolio_change")
+
+
+#: this session's first seeded demo, archived by pg_dump (per database; a module global because the
+#: journey modules import ``demo`` by name, and a fixture it used would have to be imported too)
+_DUMPS: dict[str, dict[str, Any]] = {}
+
+
+def _demo_dump(name: str) -> dict[str, Any]:
+    if name not in _DUMPS:
+        folder = Path(tempfile.mkdtemp(prefix="pmflow-demo-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _DUMPS[name] = {"path": None, "failed": False, "dir": folder}
+    return _DUMPS[name]
+
+
+def _pg_args(connection: Any) -> tuple[list[str], dict[str, str]]:
+    s = connection.settings_dict
+    args = ["--no-owner", "--dbname", s["NAME"]]
+    if s.get("HOST"):
+        args += ["--host", s["HOST"]]
+    if s.get("PORT"):
+        args += ["--port", str(s["PORT"])]
+    if s.get("USER"):
+        args += ["--username", s["USER"]]
+    env = dict(os.environ)
+    if s.get("PASSWORD"):
+        env["PGPASSWORD"] = s["PASSWORD"]
+    env.pop("PGOPTIONS", None)
+    return args, env
+
+
+def _truncate_all(connection: Any) -> None:
+    """Empty every table (sequences restarted). The test settings let this connection truncate the
+    append-only audit table, as Django's own flush between transactional tests does."""
+    tables = [t for t in connection.introspection.table_names() if t != "django_migrations"]
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(connection.ops.quote_name(t) for t in tables)))
+
+
+def _restore(connection: Any, dump: dict[str, Any]) -> bool:
+    """The session's seeded demo back in place of whatever the database holds (data only, triggers
+    disabled while loading: needs a superuser, as the test database's owner usually is). False if
+    that failed; the database is then emptied again for a fresh seed."""
+    args, env = _pg_args(connection)
+    _truncate_all(connection)
+    done = subprocess.run(
+        ["pg_restore", "--data-only", "--disable-triggers", "--exit-on-error", "--single-transaction", *args, str(dump["path"])],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        dump["failed"] = True
+        warnings.warn(f"restoring the seeded demo failed, seeding instead: {done.stderr[-2000:]}", stacklevel=2)
+        _truncate_all(connection)
+        return False
+    # Ids of content types and permissions are now the dump's: forget the ones cached since the flush;
+    # the working-day calendar is read again from the restored table.
+    from django.contrib.contenttypes.models import ContentType
+
+    from pmflow.workdays import workday_cache_clear
+
+    ContentType.objects.clear_cache()
+    workday_cache_clear()
+    return True
+
+
+def _dump(connection: Any, dump: dict[str, Any]) -> None:
+    args, env = _pg_args(connection)
+    path = dump["dir"] / "seeded-demo.pgdump"
+    excluded = [f"--exclude-table-data={t}" for t in _NOT_RESTORED]
+    done = subprocess.run(["pg_dump", "--format=custom", *excluded, "--file", str(path), *args], env=env, capture_output=True)
+    if done.returncode == 0:
+        dump["path"] = path
+    else:
+        dump["failed"] = True
+        warnings.warn(f"archiving the seeded demo failed, each journey will seed: {done.stderr[-2000:]!r}", stacklevel=2)
+
+
 @pytest.fixture
 def demo(transactional_db):
-    """A freshly seeded demo database, made by the same commands `make run` runs."""
+    """A freshly seeded demo database, made by the same commands `make run` runs.
+
+    Seeding takes minutes on a busy machine, so on PostgreSQL (with pg_dump / pg_restore at hand) the
+    first journey of a session seeds and archives the result, and each later journey gets that same
+    database back by truncating every table and restoring the archive (seconds). Every journey still
+    starts from exactly what ``seed_demo`` made this session; anything that fails falls back to seeding.
+    ``PMFLOW_JOURNEY_RESEED=1`` seeds for every journey."""
+    from django.db import connection
+
+    dump = _demo_dump(connection.settings_dict["NAME"])
+    cheap = (
+        connection.vendor == "postgresql"
+        and not dump["failed"]
+        and os.environ.get("PMFLOW_JOURNEY_RESEED") != "1"
+        and shutil.which("pg_dump")
+        and shutil.which("pg_restore")
+    )
+    if cheap and dump["path"] is not None and _restore(connection, dump):
+        return
     call_command("load_reference_data", verbosity=0)
     call_command("seed_demo", verbosity=0)
+    if cheap and dump["path"] is None:
+        _dump(connection, dump)
 
 
 class Journey:
