@@ -98,6 +98,7 @@ class FundingAward(models.Model):
         max_digits=14,
         decimal_places=2,
         default=0,
+        db_default=0,  # the previous release's INSERTs omit the column (rolling upgrades)
         help_text=_("本支持替代的支持已拨付的金额：本支持只补足差额，不重复支付。"),
     )
     note = models.TextField(_("说明"), blank=True)
