@@ -4,7 +4,7 @@ pm_chen drafts a project and submits it; the programme admin clicks through to i
 screening gate (committee, criteria prefilled from the template, a working-day due date) and assigns
 four reviewers in bulk, seeing each one's open load and a conflict flag before saving; chair_li opens
 the gate; the reviewers declare (one recuses) and score; chair_li closes scoring and decides 通过;
-pm_chen sees the project approved with its milestones created.
+pm_chen sees the project approved with its milestones created and starts it (启动实施).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def test_screening_scheduled_assigned_scored_and_decided_by_clicks(browser, demo
         admin.fill("#criteria input[name='criteria-5-title']", "应用场景与市场验证")
         admin.select_option("#criteria select[name='criteria-5-kind']", "should")
         admin.fill("#criteria input[name='criteria-5-weight']", "10")
-        j.shot(admin, "screening-01-schedule")
+        j.shot(admin, "03-schedule-screening")
         j.click_button(admin, "安排评审并进入筛选")
 
         table = admin.locator("#reviewer-candidates")
@@ -113,7 +113,7 @@ def test_screening_scheduled_assigned_scored_and_decided_by_clicks(browser, demo
         for i in range(4):
             boxes.nth(i).check()
             chosen.append(boxes.nth(i).evaluate("e => e.closest('tr').dataset.reviewer"))
-        j.shot(admin, "screening-02-assign")
+        j.shot(admin, "04-assign-reviewers")
         j.click_button(admin, "确认分配")
         assert admin.locator("#gate-status").inner_text() == "已安排"
 
@@ -145,7 +145,6 @@ def test_screening_scheduled_assigned_scored_and_decided_by_clicks(browser, demo
             outcome.first.select_option("go")
         else:
             chair.check("input[name=outcome][value=go]")
-        j.shot(chair, "screening-03-decide")
         j.click_button(chair, "记录决定")
         assert "通过" in chair.locator("#decision-outcome").inner_text()
 
@@ -156,5 +155,11 @@ def test_screening_scheduled_assigned_scored_and_decided_by_clicks(browser, demo
         assert pm.locator("#milestone-table tbody tr").count() >= 2
         project.refresh_from_db()
         assert project.status == "approved" and project.milestones.count() >= 2
+
+        # 7. …and starts it from the next-step panel (启动实施): an active project with its milestones
+        j.click(pm, pm.locator("#next-step-activate"))
+        assert pm.locator("#project-state").get_attribute("data-state") == "active"
+        project.refresh_from_db()
+        assert project.status == "active"
     finally:
         j.close()
