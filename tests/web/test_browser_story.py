@@ -13,7 +13,7 @@ test server on PostgreSQL, as each role would walk it — once in Chinese, once 
 7. another team's PM gets a friendly 403/404 for this project.
 
 Pages that do not exist (yet) are driven through the same services in the test set-up; each such
-step says so. Screenshots go to docs/screenshots/ when PMFLOW_SCREENSHOTS=1 (every page in Chinese, the
+step says so. Screenshots go to docs/screenshots/ when PMFLOW_STORY_SCREENSHOTS=1 (every page in Chinese, the
 chair's page in English too).
 """
 
@@ -127,7 +127,7 @@ class Story:
         self.browser = browser
         self.base = live_server.url
         self.lang = lang
-        self.shots = os.environ.get("PMFLOW_SCREENSHOTS") == "1"
+        self.shots = os.environ.get("PMFLOW_STORY_SCREENSHOTS") == "1"  # README shots: the journeys
         self.contexts: list[Any] = []
         self.switched = False
         self.skipped_pages: list[str] = []

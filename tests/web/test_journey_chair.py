@@ -64,7 +64,7 @@ def test_reviewer_scores_from_needs_my_action_and_the_chair_decides_with_conditi
         assert _active_tab(rev) == "action"
         row = rev.locator("#reviewer-inbox tr.gate-row", has_text="待声明利益冲突").first
         code = row.locator("td strong").first.inner_text()
-        j.shot(rev, "chair-01-reviewer-needs-my-action")
+        j.shot(rev, "05-reviewer-needs-my-action")
         j.click(rev, row.get_by_role("link", name="去声明"))
         rev.check("input[name=has_conflict][value=no]")
         j.click_button(rev, "提交声明")
@@ -88,14 +88,14 @@ def test_reviewer_scores_from_needs_my_action_and_the_chair_decides_with_conditi
         j.click_nav(chair, "关口评审")
         assert _active_tab(chair) == "action"
         assert chair.locator("#chair-gates tr.gate-row", has_text=code).count() == 0
-        j.shot(chair, "chair-02-needs-my-action")
+        j.shot(chair, "11-chair-needs-my-action")
         j.click(chair, chair.locator("#urgency-tabs a[data-tab=progress]"))
         j.click(chair, chair.locator("#chair-gates tr.gate-row", has_text=code).get_by_role("link"))
 
         # 4. closing scoring names who is still out and asks for a confirmation
         warning = chair.locator("#outstanding-reviewers")
         assert "未声明利益冲突" in warning.inner_text()
-        j.shot(chair, "chair-03-close-warning")
+        j.shot(chair, "08-chair-close-warning")
         # the tick is required (the browser asks for it; the server refuses without it: test_chair_pages)
         assert chair.locator("input[name=confirm_outstanding]").get_attribute("required") is not None
         chair.check("input[name=confirm_outstanding]")
@@ -115,14 +115,14 @@ def test_reviewer_scores_from_needs_my_action_and_the_chair_decides_with_conditi
         chair.fill("#id_condition_due_1", due1.isoformat())
         chair.fill("#id_condition_title_2", "完成中试线方案评审")
         chair.fill("#id_condition_due_2", due2.isoformat())
-        j.shot(chair, "chair-04-decide-with-conditions")
+        j.shot(chair, "09-chair-decide-with-conditions")
         j.click_button(chair, "记录决定")
         assert chair.locator("#decision-outcome").inner_text() == "有条件通过"
         conditions = chair.locator("#decision-conditions")
         assert conditions.locator("tr.condition-row").count() == 2
         text = conditions.inner_text()
         assert "补充第三方测试报告" in text and due2.isoformat() in text and "未开始" in text
-        j.shot(chair, "chair-05-decided-with-conditions")
+        j.shot(chair, "10-decided-with-conditions")
 
         # 6. the non-consensus project waiting in "needs my action": approved with the PM lead's endorsement
         j.click_nav(chair, "关口评审")
@@ -132,6 +132,7 @@ def test_reviewer_scores_from_needs_my_action_and_the_chair_decides_with_conditi
         chair.fill("#id_endorsement", "项目经理团队背书：按风险可控方案推进。")
         j.click_button(chair, "批准立项（非共识）")
         assert chair.locator("#non-consensus-approved").is_visible()
+        j.shot(chair, "12-non-consensus-approval")
 
         decision = GateDecision.objects.get(gate__project__code=code, gate__kind="screening")
         assert decision.outcome == "conditional_go"
@@ -162,7 +163,7 @@ def test_chair_decides_in_english_from_needs_my_action(browser, demo, live_serve
         assert "These decisions are not available now:" in not_offered
         assert "does not apply" in not_offered  # non-consensus: screening gates only
         chair.select_option("select[name=outcome]", "go")
-        j.shot(chair, "chair-06-decide-en")
+        j.shot(chair, "23-chair-decide-en")
         j.click_button(chair, "Record decision")
         assert chair.locator("#decision").is_visible()
         assert chair.locator("#gate-status").inner_text() != "Scoring closed"

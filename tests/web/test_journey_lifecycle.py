@@ -100,6 +100,9 @@ def _declare_and_score(j: Journey, page: Any, *, evidence: str | None = None, sh
             link.click()
         with open(download.value.path(), "rb") as fh:
             assert fh.read() == PDF
+    if shot:
+        page.evaluate("window.scrollTo(0, 0)")  # the gate, the milestone and its evidence
+        j.shot(page, shot)
     form = page.locator("#scorecard-form")
     for select in form.locator("select[name^=must_]").all():
         select.select_option("pass")
@@ -107,8 +110,6 @@ def _declare_and_score(j: Journey, page: Any, *, evidence: str | None = None, sh
         number.fill("86")
     page.select_option("#id_recommendation", "go")
     page.fill("#id_comments", "阶段目标达成，佐证材料完整，建议通过。")
-    if shot:
-        j.shot(page, shot)
     j.click(page, form.get_by_role("button", name="提交评分"))
     assert "已提交" in page.locator("#scorecard").inner_text()
 
@@ -277,8 +278,9 @@ def test_final_gate_closes_the_project_and_a_suspended_project_resumes(browser, 
             _declare_and_score(j, page)
 
         # 3. chair_li decides 通过: the project is closed; the final tranche released
-        _chair_closes_and_decides_go(j, chair, code, shot="21-final-gate-decide")
+        _chair_closes_and_decides_go(j, chair, code)
         assert chair.locator("#project-status").inner_text() == "已结题"
+        j.shot(chair, "21-final-gate-decided")
         _chair_releases(j, chair, SIPH, final=True)
 
         # 4. pm_chen sees the project closed

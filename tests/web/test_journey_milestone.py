@@ -52,7 +52,6 @@ def test_pm_starts_lead_attaches_pm_submits_reviewer_opens_evidence(browser, dem
         row = pm.locator("#milestone-table tbody tr").filter(has=pm.locator(".badge.state-planned")).first
         j.click(pm, row.locator("a.milestone-link"))
         milestone_title = pm.locator("h1").inner_text().strip()
-        j.shot(pm, "milestone-01-planned")
         j.click(pm, pm.locator("#milestone-start"))
         assert pm.locator("#milestone-state").get_attribute("data-state") == "in_progress"
 
@@ -62,13 +61,11 @@ def test_pm_starts_lead_attaches_pm_submits_reviewer_opens_evidence(browser, dem
         _open_project(j, lead, code)
         j.click(lead, lead.locator("a.milestone-link", has_text=milestone_title.split(" ")[0]).first)
         _attach(j, lead, "中试测试报告", "test-report.pdf")
-        j.shot(lead, "milestone-02-evidence")
 
         # pm_chen: 提交关口评审 → the confirmation lists the evidence → 确认
         pm.reload()
         j.click(pm, pm.locator("#milestone-submit"))
         assert pm.locator(".evidence-row", has_text="中试测试报告").count() == 1
-        j.shot(pm, "milestone-03-submit")
         j.click(pm, pm.locator("#milestone-submit-confirm"))
         assert pm.locator("#milestone-state").get_attribute("data-state") == "submitted"
         assert pm.locator("#gate-table .gate-row").count() == 1
@@ -95,7 +92,6 @@ def test_pm_starts_lead_attaches_pm_submits_reviewer_opens_evidence(browser, dem
             j.click(reviewer, tab)  # the gate sits in whichever urgency tab its state puts it
         j.click(reviewer, gate_row.first)
         link = reviewer.locator("#gate-evidence a.evidence-link", has_text="关口补充测试报告")
-        j.shot(reviewer, "milestone-04-reviewer-evidence")
         with reviewer.expect_download() as download:
             link.click()
         assert download.value.suggested_filename == "gate-report.pdf"

@@ -36,14 +36,14 @@ def test_pm_drafts_and_submits_a_project_guided_by_the_next_step_panel(browser, 
     page.fill("#id_budget", "850")
     page.fill("#id_planned_start", "2026-03-02")
     page.fill("#id_planned_end", "2028-06-30")
-    j.shot(page, "project-01-draft-form")
+    j.shot(page, "01-project-draft")
     j.click_button(page, "保存草稿")
 
     panel = page.locator("#next-step")
     assert "草稿" in panel.inner_text()
     assert panel.get_attribute("data-mine") == "1"
     assert "850.00 万元" in page.locator("#project-header").inner_text()
-    j.shot(page, "project-02-next-step-submit")
+    j.shot(page, "02-next-step-submit")
     j.click(page, panel.locator("#next-step-submit"))
 
     panel = page.locator("#next-step")
@@ -51,7 +51,6 @@ def test_pm_drafts_and_submits_a_project_guided_by_the_next_step_panel(browser, 
     assert "等待安排立项评审" in text
     assert re.search("市科委管理员|项目经理团队负责人", page.locator("#next-step-who").inner_text())
     assert page.locator("#project-state").get_attribute("data-state") == "submitted"
-    j.shot(page, "project-03-next-step-submitted")
 
     project = Project.objects.get(title="旅程测试：量子传感样机")
     assert project.status == "submitted"
@@ -65,5 +64,4 @@ def test_pm_drafts_and_submits_a_project_guided_by_the_next_step_panel(browser, 
     lead_panel = lead_page.locator("#next-step")
     assert lead_panel.locator("#next-step-text").inner_text().strip()
     assert lead_panel.get_attribute("data-mine") in ("0", "1")
-    j.shot(lead_page, "project-04-lead-next-step")
     j.close()
