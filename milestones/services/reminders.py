@@ -54,6 +54,7 @@ def review_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt
                         ct=ct,
                         object_id=gate_id,
                         key_date=due,
+                        due=due,
                         subject=_("关口评审 %(gate)s 已逾期（截止日 %(due)s），请尽快提交评分。") % {"gate": label, "due": due},
                     )
                 )
@@ -64,6 +65,7 @@ def review_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt
                     ct=ct,
                     object_id=gate_id,
                     key_date=due,
+                    due=due,
                     subject=_("关口评审 %(gate)s 已逾期（截止日 %(due)s），尚有 %(count)s 位专家未提交评分。")
                     % {"gate": label, "due": due, "count": len(waiting.get(gate_id, []))},
                 )
@@ -78,6 +80,7 @@ def review_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon: dt
                         ct=ct,
                         object_id=gate_id,
                         key_date=add_workdays(due, -reminder_stage(left)),
+                        due=due,
                         subject=_("关口评审 %(gate)s 将于 %(due)s 截止（剩余 %(left)s 个工作日）。")
                         % {"gate": label, "due": due, "left": left},
                     )
@@ -125,6 +128,7 @@ def milestone_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon:
                         object_id=m["pk"],
                         project_id=m["project_id"],
                         key_date=due,
+                        due=due,
                         subject=_("里程碑 %(ms)s 已逾期（截止日 %(due)s）。") % {"ms": label, "due": due},
                     )
                 )
@@ -136,6 +140,7 @@ def milestone_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon:
                     object_id=m["pk"],
                     project_id=m["project_id"],
                     key_date=due,
+                    due=due,
                     subject=_("里程碑逾期升级：%(ms)s 已逾期（截止日 %(due)s），请项目经理跟进。") % {"ms": label, "due": due},
                 )
             )
@@ -150,6 +155,7 @@ def milestone_reminder_rows(today: dt.date, stages: dict[dt.date, int], horizon:
                         object_id=m["pk"],
                         project_id=m["project_id"],
                         key_date=add_workdays(due, -reminder_stage(left)),
+                        due=due,
                         subject=_("里程碑 %(ms)s 将于 %(due)s 到期（剩余 %(left)s 个工作日）。")
                         % {"ms": label, "due": due, "left": left},
                     )

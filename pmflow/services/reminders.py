@@ -35,11 +35,12 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pmflow.links import item_path
 from pmflow.models import Notification, NotificationPreference, User
 from pmflow.notifications import notifications_deliver_on_commit
-from pmflow.workdays import is_workday, workdays_between
+from pmflow.workdays import date_is_provisional, is_workday, workdays_between
 
 EARLY, FINAL = 3, 1
 
@@ -98,7 +99,16 @@ def reminder_row(
     subject: str,
     body: str = "",
     project_id: int | None = None,
+    due: dt.date | None = None,
 ) -> Notification:
+    """An unsaved reminder row. ``due`` is the object's due date: when it falls in a year without
+    an entered holiday arrangement, the body says so (the "no calendar data" flag in e-mail)."""
+    if date_is_provisional(due):
+        note = _("注意：截止日 %(due)s 所在年度（%(year)s 年）的节假日安排尚未录入，按周末计算；录入后截止日可能变动。") % {
+            "due": due.isoformat(),
+            "year": due.year,
+        }
+        body = f"{body or subject}\n\n{note}"
     return Notification(
         url=item_path(f"{ct.app_label}.{ct.model}", pk=object_id, kind=kind, project_id=project_id),
         recipient_id=recipient_id,
