@@ -13,8 +13,9 @@ Rules (``RULES``; the code is what ``manage.py check_portfolio`` prints):
   measure needs its base) — ``projects.services.funding.measure_max_amount``.
 - ``first_tranche_over_cap``: a project approved on the risk-controlled (non-consensus) track has a
   first tranche of at most its approval's ``first_tranche_share`` of the budget.
-- ``released_over_committed``: a project's released tranches do not exceed its active awards (the
-  dashboard's 已拨付 ≤ 已承诺), nor its budget.
+- ``released_over_committed``: a project's released tranches do not exceed its funding ceiling
+  (``projects.selectors.funding.funding_ceiling``: active awards less what superseded ones had paid,
+  plus what was paid under its superseded awards), nor its budget.
 - ``release_not_passed``: a tranche is released only for a passed milestone.
 - ``pending_change_not_applicable``: every submitted or approved change request can still be applied
   (its change plan validates against the current rows).
@@ -37,8 +38,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Floor, Round
+from django.db.models import Case, DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Floor, Greatest, Round
 
 from milestones.models import (
     ChangeRequest,
@@ -141,26 +142,37 @@ def check_released() -> Iterable[Violation]:
         .annotate(s=Sum("amount"))
         .values("s")
     )
-    committed = (
-        FundingAward.objects.filter(project_id=OuterRef("pk"), status=FundingAward.AwardState.ACTIVE)
+    # The ceiling of ``projects.selectors.funding.funding_ceiling``, per project in one query: an
+    # active award adds its amount less ``prior_paid``, a superseded one what had been paid under it
+    # (``retained_amount``) — superseding a project's award never lifts nor sinks its ceiling. NULL
+    # when the project never had an award: then the budget alone bounds its tranches.
+    zero = Value(Decimal(0), output_field=MONEY)
+    per_award = Case(
+        When(status=FundingAward.AwardState.ACTIVE, then=Greatest(F("amount") - F("prior_paid"), zero)),
+        default=Coalesce(F("retained_amount"), zero),
+        output_field=MONEY,
+    )
+    ceiling = (
+        FundingAward.objects.filter(project_id=OuterRef("pk"))
+        .order_by()
         .values("project_id")
-        .annotate(s=Sum("amount"))
+        .annotate(s=Sum(per_award))
         .values("s")
     )
-    zero = Value(Decimal(0), output_field=MONEY)
     rows = (
         Project.objects.annotate(
             released=Coalesce(Subquery(released, output_field=MONEY), zero),
-            committed=Coalesce(Subquery(committed, output_field=MONEY), zero),
+            ceiling=Subquery(ceiling, output_field=MONEY),
         )
-        .filter(Q(released__gt=F("committed")) | Q(released__gt=F("budget")))
-        .values_list("pk", "code", "released", "committed", "budget")
+        .filter(Q(ceiling__isnull=False, released__gt=F("ceiling")) | Q(released__gt=F("budget")))
+        .values_list("pk", "code", "released", "ceiling", "budget")
     )
-    for pk, code, rel, com, budget in rows.order_by("pk"):
+    for pk, code, rel, ceil, budget in rows.order_by("pk"):
         yield Violation(
             "released_over_committed",
             f"project #{pk} ({code})",
-            f"released {rel} exceeds committed {com} (active awards) or budget {budget}",
+            f"released {rel} exceeds its funding ceiling {ceil if ceil is not None else '—'} "
+            f"(active awards, superseded ones with what they had paid) or budget {budget}",
         )
     not_passed = TrancheRelease.objects.exclude(milestone__status=MS.PASSED).values_list(
         "milestone_id", "milestone__sequence", "milestone__project__code", "milestone__status"

@@ -205,3 +205,44 @@ def test_each_broken_rule_is_named_with_its_object_and_fails_the_command(portfol
     output, error = run_command()
     assert error is not None and "violation" in str(error)
     assert rule in output and code in output
+
+
+def test_an_award_superseded_from_another_project_after_payment_is_not_a_violation(portfolio):
+    """从优、就高、不重复 across projects: a higher award for the same beneficiary and item on another
+    project supersedes the paid project's award. The paid project keeps what was paid under it as
+    its ceiling (``funding_ceiling``), so its releases are no violation; the new award only tops up."""
+    from projects.selectors.funding import funding_ceiling, project_released_total
+    from projects.services.funding import funding_award_add
+    from tests.factories import make_admin
+
+    paid = (
+        FundingAward.objects.filter(
+            status=FundingAward.AwardState.ACTIVE,
+            project__milestones__release__isnull=False,
+            measure__amount_cap__isnull=False,
+            measure__ratio_cap__isnull=True,
+            measure__one_off=False,
+        )
+        .select_related("measure", "project")
+        .order_by("pk")
+        .first()
+    )
+    assert paid is not None and paid.amount < paid.measure.amount_cap
+    released = project_released_total(project_id=paid.project_id)
+    assert released > 0
+    other = Project.objects.filter(status=PS.ACTIVE).exclude(pk=paid.project_id).order_by("pk").first()
+    higher = funding_award_add(
+        actor=make_admin(),
+        project_id=other.pk,
+        beneficiary_id=paid.beneficiary_id,
+        measure_code=paid.measure.code,
+        amount=paid.measure.amount_cap,
+        base_amount=paid.base_amount,
+        decision_date=paid.decision_date,
+        item_kind=paid.item_kind,
+        item_ref=paid.item_ref,
+    )
+    paid.refresh_from_db()
+    assert paid.status == FundingAward.AwardState.SUPERSEDED and paid.superseded_by_id == higher.pk
+    assert released <= funding_ceiling(project_id=paid.project_id)
+    assert [v for v in portfolio_check() if v.rule == "released_over_committed"] == []
