@@ -403,6 +403,7 @@ def _build(d: _Demo) -> None:
 
     # Active, fresh: M1 planned for pm_chen to start.
     d.approve(p["thz"])
+    d.award(p["thz"])  # funded: a tranche released from its M1 gate stays within what was committed
     d.tasks(p["thz"], started=False)
 
     # Active: M1 passed and released, M2 in progress, a reschedule of M2 submitted for chair_li.

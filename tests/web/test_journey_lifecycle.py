@@ -19,10 +19,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from tests.web.evidence_world import PDF
 from tests.web.journeys import JOURNEY_MARKS, Journey, browser, demo  # noqa: F401  (fixtures)
@@ -248,6 +250,8 @@ def test_milestone_started_evidenced_gated_passed_and_tranche_released(browser, 
     assert gate.milestone.status == "passed"
     assert TrancheRelease.objects.get(milestone=gate.milestone).released_by.username == "chair_li"
     assert Evidence.objects.get(milestone=gate.milestone).uploaded_by.username == lead_name
+    # What the clicks made still obeys the rules (released ≤ committed, working-day dates, …).
+    call_command("check_portfolio", stdout=io.StringIO())
 
 
 @pytest.mark.timeout(900)
