@@ -105,7 +105,9 @@ def test_programme_admins_are_alerted_in_app_once_a_day_after_an_hour_of_failure
     admin = UserFactory()
     admin.groups.add(Group.objects.get_or_create(name=PROGRAMME_ADMIN_GROUP)[0])
     [row] = rows_for([UserFactory()], milestone)
-    start = timezone.now()
+    # 09:00 local tomorrow: the two hours below stay inside one local day whatever time the test runs
+    # (the alert is once per admin and local date; started at 22:30 it crossed midnight and alerted twice).
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(9)))
 
     notifications_deliver_pending(now=start)
     notifications_deliver_pending(now=start + dt.timedelta(minutes=30))
