@@ -28,6 +28,7 @@ from projects.models import (
     SupportMeasure,
     Task,
     TaskCategory,
+    TaskListDirty,
     TechnologyRoute,
     Tier,
 )
@@ -344,3 +345,20 @@ class FundingAwardAdmin(FundingAwardServiceAdminMixin, PmflowAdmin):
     search_fields = ("project__code", "beneficiary__name", "measure__name_zh", "note")
     list_select_related = ("project", "beneficiary", "measure")
     readonly_fields = ("status", "superseded_by", "created_by", "created_at")
+
+
+@admin.register(TaskListDirty)
+class TaskListDirtyAdmin(PmflowAdmin):
+    """Read-only view of the recalculation outbox: lists changed and not yet recalculated (an old row
+    means the minute-level sweep is not running; see docs/operations.md)."""
+
+    list_display = ("task_list", "created_at")
+    list_filter = ("task_list__pm_team",)
+    search_fields = ("task_list__title", "task_list__project__code")
+    list_select_related = ("task_list",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
