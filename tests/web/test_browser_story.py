@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,22 +29,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 
+from tests.web.journeys import SHOT_DIR, VIEWPORT, browser  # noqa: F401  (the one browser fixture)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("PMFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "pw-secret-123"  # tests.factories.UserFactory's password
-SHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
 
 
 def _url(name: str, *args: Any) -> str | None:
@@ -54,31 +41,6 @@ def _url(name: str, *args: Any) -> str | None:
         return reverse(name, args=args or None)
     except NoReverseMatch:
         return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # .ci/run installs it: in CI a missing browser is a failure, not a skip
-        pytest.skip(message)
-    # Playwright's sync API keeps an event loop running in the test thread; Django's ORM refuses to
-    # run inside one unless told that this is deliberate. Only for these tests: the browser and the
-    # ORM never share a connection (the live server answers the browser from its own thread).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield b
-            b.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 # --- the cast -------------------------------------------------------------------------------------
@@ -123,7 +85,7 @@ def _cast() -> dict[str, Any]:
 class Story:
     """One browser context per role, a screenshot per page visited (Chinese run, when asked)."""
 
-    def __init__(self, browser, live_server, lang: str):
+    def __init__(self, browser, live_server, lang: str):  # noqa: F811
         self.browser = browser
         self.base = live_server.url
         self.lang = lang
@@ -182,7 +144,7 @@ def t(lang: str, zh: str, en: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_whole_story_in_the_browser(browser, live_server, lang):
+def test_whole_story_in_the_browser(browser, live_server, lang):  # noqa: F811
     from milestones.models import ChangeRequest, GateReview, Milestone, ReviewerAssignment, Scorecard
     from pmflow.workdays import add_workdays
     from projects.models import KeyTaskList, Project, Task, TaskCategory
