@@ -1,12 +1,13 @@
-"""Reads of the shared core: the in-app notification inbox."""
+"""Reads of the shared core: the in-app notification inbox; who the programme admins are."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from pmflow.models import Notification, NotificationKind, NotificationPreference
+from pmflow.models import Notification, NotificationKind, NotificationPreference, User
+from pmflow.rules import PROGRAMME_ADMIN_GROUP
 
 
 def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
@@ -27,3 +28,8 @@ def unread_count(user: Any) -> int:
 def notification_preference_for(user: Any) -> NotificationPreference:
     """The user's preferences, or the defaults (unsaved) when they never chose: reading writes nothing."""
     return NotificationPreference.objects.filter(user_id=user.pk).first() or NotificationPreference(user=user)
+
+
+def programme_admins() -> QuerySet[User]:
+    """Active programme admins (the group, or superusers): who is told when nobody else is responsible."""
+    return User.objects.filter(Q(groups__name=PROGRAMME_ADMIN_GROUP) | Q(is_superuser=True), is_active=True).distinct()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,7 +57,8 @@ from pmflow.audit import audit_record, audit_trail_for
 from pmflow.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
-from pmflow.rules import PROGRAMME_ADMIN_GROUP, is_programme_admin
+from pmflow.rules import is_programme_admin
+from pmflow.selectors import programme_admins
 from pmflow.transitions import transition_run
 from projects.models import Project, TechnologyRoute
 from projects.services.projects import project_transition
@@ -81,8 +82,7 @@ def _deciders(project: Project) -> list[User]:
     )
     if chairs:
         return chairs
-    admins = models.Q(is_superuser=True) | models.Q(groups__name=PROGRAMME_ADMIN_GROUP)
-    return list(User.objects.filter(admins, is_active=True).distinct())
+    return list(programme_admins())
 
 
 def _notify(cr: ChangeRequest, recipients: list[Any], subject: str, actor: Any) -> None:

@@ -34,7 +34,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,7 +57,7 @@ from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
 from pmflow.parsing import date_parse
-from pmflow.rules import PROGRAMME_ADMIN_GROUP
+from pmflow.selectors import programme_admins
 from pmflow.transitions import transition_run
 from projects.models import KeyTaskList, PMTeam, Project, ProjectState, Task, TaskCategory
 from projects.services.projects import project_transition
@@ -329,9 +328,8 @@ def _termination_open(*, actor: Any, gate: GateReview, decision: GateDecision) -
         reason=reason,
         data={"gate": gate.pk, "decision": decision.pk},
     )
-    admins = User.objects.filter(Q(is_superuser=True) | Q(groups__name=PROGRAMME_ADMIN_GROUP), is_active=True).distinct()
     notification_enqueue(
-        recipients=list(admins),
+        recipients=list(programme_admins()),
         kind=NotificationKind.CHANGE_REQUEST,
         obj=request,
         subject=_("关口评审决定终止，待处理终止申请：%(project)s") % {"project": project},

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from pmflow.errors import NotFound
 from pmflow.models import Notification, NotificationKind, NotificationPreference, NotificationStatus, User
 from pmflow.notifications import notifications_deliver_on_commit
+from pmflow.selectors import programme_admins
 
 logger = logging.getLogger(__name__)
 
@@ -208,12 +209,6 @@ def _record_failure(row: Notification, exc: BaseException, *, now: dt.datetime, 
     )
 
 
-def _programme_admins() -> list[User]:
-    from pmflow.rules import PROGRAMME_ADMIN_GROUP
-
-    return list(User.objects.filter(Q(groups__name=PROGRAMME_ADMIN_GROUP) | Q(is_superuser=True), is_active=True).distinct())
-
-
 def notifications_alert_delayed(*, now: dt.datetime | None = None) -> int:
     """If e-mail has been failing for longer than DELIVERY_ALERT_AFTER, tell every programme admin
     in the app (not by mail: mail is what fails), at most once a day (unique key: admin, kind,
@@ -224,7 +219,7 @@ def notifications_alert_delayed(*, now: dt.datetime | None = None) -> int:
     ).count()
     if not waiting:
         return 0
-    admins = _programme_admins()
+    admins = list(programme_admins())
     if admins:
         user_ct = ContentType.objects.get_for_model(User)
         day = timezone.localdate(now)
