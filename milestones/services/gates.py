@@ -314,6 +314,23 @@ def gate_cancel(*, actor: Any, gate_id: Any, reason: str) -> GateReview:
 
 
 # --- reviewers -----------------------------------------------------------------------------------
+def gate_lock_for_assignment(*, actor: Any, gate_id: Any) -> GateReview:
+    """Lock a gate that may take reviewers now, for this actor (caller is inside ``transaction.atomic``).
+
+    The gate only (of=self): the project is read, not locked, so this never takes the project's lock
+    after a gate's (lock order, module docstring). NotFound, Forbidden (``milestones.assign_reviewers``)
+    or Conflict (scoring closed or the review over)."""
+    try:
+        gate = GateReview.objects.select_for_update(of=("self",)).select_related("project").get(pk=gate_id)
+    except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    if not actor.has_perm("milestones.assign_reviewers", gate):
+        raise Forbidden(_("只有评审委员会主任或管理员可以分配评审专家。"))
+    if gate.status not in (GateState.SCHEDULED, GateState.OPEN):
+        raise Conflict(_("评分已截止或评审已结束，不能再分配专家。"), extra={"state": gate.status})
+    return gate
+
+
 def gate_assign_reviewer(*, actor: Any, gate_id: Any, reviewer_id: Any) -> ReviewerAssignment:
     """Assign a reviewer (chair or admin; at a screening gate also the PM-team lead where allowed,
     ``milestones.assign_reviewers``) to a scheduled or open gate and notify them.
@@ -322,16 +339,7 @@ def gate_assign_reviewer(*, actor: Any, gate_id: Any, reviewer_id: Any) -> Revie
     a member of the project's PM team, the project lead, the chair, or an inactive user.
     """
     with transaction.atomic():
-        try:
-            # the gate only (of=self): the project is read, not locked, so this never takes the
-            # project's lock after a gate's (lock order, module docstring)
-            gate = GateReview.objects.select_for_update(of=("self",)).select_related("project").get(pk=gate_id)
-        except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
-        if not actor.has_perm("milestones.assign_reviewers", gate):
-            raise Forbidden(_("只有评审委员会主任或管理员可以分配评审专家。"))
-        if gate.status not in (GateState.SCHEDULED, GateState.OPEN):
-            raise Conflict(_("评分已截止或评审已结束，不能再分配专家。"), extra={"state": gate.status})
+        gate = gate_lock_for_assignment(actor=actor, gate_id=gate_id)
         reviewer = reviewer_id if isinstance(reviewer_id, User) else User.objects.filter(pk=reviewer_id).first()
         project = gate.project
         # the one conflict rule, shared with the bulk assignment and the assignment page

@@ -18,11 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from milestones.models import Committee, GateKind, GateReview, GateState, ReviewerAssignment
+from milestones.models import Committee, GateKind, GateReview, ReviewerAssignment
 from milestones.selectors.scheduling import conflict_facts, reviewer_conflict
-from milestones.services.gates import gate_criteria_clean, gate_schedule
+from milestones.services.gates import gate_criteria_clean, gate_lock_for_assignment, gate_schedule
 from pmflow.audit import audit_record
-from pmflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pmflow.errors import Forbidden, InvalidInput, NotFound
 from pmflow.models import NotificationKind, User
 from pmflow.notifications import notification_enqueue, notifications_deliver_on_commit
 from pmflow.workdays import is_workday, next_workday
@@ -105,14 +105,7 @@ def gate_reviewers_assign(*, actor: User, gate_id: int, reviewer_ids: list[int])
     if len(wanted) > MAX_REVIEWERS_AT_ONCE:
         raise InvalidInput(fields={"reviewers": [_("一次最多分配 %(n)d 位评审专家。") % {"n": MAX_REVIEWERS_AT_ONCE}]})
     with transaction.atomic():
-        try:
-            gate = GateReview.objects.select_for_update(of=("self",)).select_related("project").get(pk=gate_id)
-        except (GateReview.DoesNotExist, ValueError, TypeError) as exc:
-            raise NotFound() from exc
-        if not actor.has_perm("milestones.assign_reviewers", gate):
-            raise Forbidden(_("只有评审委员会主任或管理员可以分配评审专家。"))
-        if gate.status not in (GateState.SCHEDULED, GateState.OPEN):
-            raise Conflict(_("评分已截止或评审已结束，不能再分配专家。"), extra={"state": gate.status})
+        gate = gate_lock_for_assignment(actor=actor, gate_id=gate_id)
         people = {u.pk: u for u in User.objects.filter(pk__in=wanted)}
         members = set(gate.committee.members.filter(pk__in=wanted).values_list("pk", flat=True))
         facts = conflict_facts(gate)
